@@ -1,0 +1,46 @@
+"""Remove the files that the chosen options do not use.
+
+``MANIFEST`` is the one table of optional files: each path is kept only when
+every listed option has one of the listed values. The template's tests read
+the same table to check each render.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+# Rendered by cookiecutter; see pre_gen_project.py.
+ANSWERS_JSON = r'{{ cookiecutter | tojson }}'  # fmt: skip
+
+MANIFEST: dict[str, dict[str, tuple[object, ...]]] = {}
+
+
+def unused_paths(answers: Mapping[str, object]) -> list[str]:
+    """Paths in MANIFEST that ``answers`` do not keep."""
+    return [
+        path
+        for path, needs in MANIFEST.items()
+        if any(answers[option] not in values for option, values in needs.items())
+    ]
+
+
+def prune(project: Path, answers: Mapping[str, object]) -> None:
+    for relative in unused_paths(answers):
+        path = project / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def main() -> int:
+    prune(Path.cwd(), json.loads(ANSWERS_JSON))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+{% set is_async = cookiecutter.session_mode == "async" %}
+{% set is_pg = cookiecutter.database == "postgresql" %}
+{% set slug = cookiecutter.project_slug %}
+{% set Engine = "AsyncEngine" if is_async else "Engine" %}
+{% set Connection = "AsyncConnection" if is_async else "Connection" %}
+{% set sessionmaker = "async_sessionmaker" if is_async else "sessionmaker" %}
+{% set Session = "AsyncSession" if is_async else "Session" %}
+"""Fixtures: a database for the test run, and one rolled-back transaction per test.
+
+``client`` serves the app with every request's session joined to the test's
+transaction (commits become savepoints), so tests never see each other's data.
+``live_app`` runs the real lifespan, engine and pool, for tests of connection
+handling; what it commits is deleted after each test.
+"""
+
+{% if is_pg %}
+import os
+import uuid
+{% endif %}
+{% if is_async %}
+from collections.abc import AsyncIterator
+{% else %}
+from collections.abc import AsyncIterator, Iterator
+{% endif %}
+{% if not is_pg %}
+from pathlib import Path
+{% endif %}
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+{% if is_async %}
+from sqlalchemy import delete
+{% else %}
+from sqlalchemy import Connection, Engine, delete
+{% endif %}
+{% if is_pg %}
+from sqlalchemy.engine import URL, make_url
+{% endif %}
+{% if is_async %}
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+{% else %}
+from sqlalchemy.orm import Session, sessionmaker
+{% endif %}
+
+from {{ slug }}.config import Settings
+from {{ slug }}.db import create_db_engine, get_session_factory
+from {{ slug }}.main import create_app
+from {{ slug }}.models import Base, Item
+
+{% if is_pg %}
+# The server the tests create their database on; the user must be allowed to CREATE DATABASE.
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def cannot_create_database(server: URL, error: Exception) -> str:
+    reason = str(error).splitlines()[0]
+    return (
+        f"Cannot create a test database on PostgreSQL at {server.render_as_string()}: {reason}\n"
+        "Start PostgreSQL there, or set TEST_DATABASE_URL to a server where this user may "
+        "create databases, e.g. TEST_DATABASE_URL=postgresql://user:password@host:5432/postgres"
+    )
+
+
+@pytest.fixture(scope="session")
+{% if is_async %}
+async def database_url() -> AsyncIterator[str]:
+{% else %}
+def database_url() -> Iterator[str]:
+{% endif %}
+    """A database created on the TEST_DATABASE_URL server for this run, dropped afterwards."""
+    server = make_url(Settings(database_url=SERVER_URL).database_url)
+    name = f"test_{uuid.uuid4().hex[:12]}_{{ slug }}"[:63]
+    admin = create_db_engine(Settings(database_url=SERVER_URL)).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+{% if is_async %}
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+{% else %}
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+{% endif %}
+    except Exception as error:  # any failure to reach the server ends the run with advice
+        pytest.exit(cannot_create_database(server, error), returncode=1)
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+{% if is_async %}
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.dispose()
+{% else %}
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+{% endif %}
+{% else %}
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """An in-memory SQLite database (one shared connection, see ``create_db_engine``)."""
+    return "sqlite://"
+{% endif %}
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+{% if is_async %}
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_db_engine(settings)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    yield engine
+    await engine.dispose()
+{% else %}
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = create_db_engine(settings)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+{% endif %}
+
+
+@pytest.fixture
+{% if is_async %}
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that is rolled back when the test ends."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+{% else %}
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back when the test ends."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+{% endif %}
+
+
+@pytest.fixture
+def session_factory(connection: {{ Connection }}) -> {{ sessionmaker }}[{{ Session }}]:
+    """Sessions joined to the test's transaction: their commits only release savepoints."""
+    return {{ sessionmaker }}(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: {{ sessionmaker }}[{{ Session }}]) -> FastAPI:
+    app = create_app(settings)
+    app.dependency_overrides[get_session_factory] = lambda: session_factory
+    return app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://test") as client:
+        yield client
+
+
+{% if is_pg %}
+@pytest.fixture
+def live_settings(settings: Settings) -> Settings:
+    return settings
+{% else %}
+@pytest.fixture
+def live_settings(tmp_path: Path) -> Settings:
+    """A file database, so that the live app gets a real connection pool."""
+    return Settings(database_url=f"sqlite:///{tmp_path / 'live.db'}")
+{% endif %}
+
+
+@pytest.fixture
+async def live_app(live_settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app with its real lifespan, engine, pool and ``get_db``."""
+    app = create_app(live_settings)
+    async with app.router.lifespan_context(app):
+        yield app
+{% if is_async %}
+        async with app.state.engine.begin() as connection:
+            await connection.execute(delete(Item))
+{% else %}
+        with app.state.engine.begin() as connection:
+            connection.execute(delete(Item))
+{% endif %}
+
+
+@pytest.fixture
+async def live_client(live_app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """A client that gets a 500 response, not the exception, when the app fails."""
+    transport = ASGITransport(live_app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client

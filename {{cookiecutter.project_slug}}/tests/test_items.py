@@ -1,0 +1,112 @@
+"""The /items/ contract: every endpoint, status code and pagination rule."""
+
+from httpx import AsyncClient
+
+
+async def create(client: AsyncClient, title: str, description: str | None = None) -> dict[str, object]:
+    response = await client.post("/items/", json={"title": title, "description": description})
+    assert response.status_code == 201, response.text
+    item: dict[str, object] = response.json()
+    return item
+
+
+async def test_create_item_returns_201_with_the_item(client: AsyncClient) -> None:
+    response = await client.post("/items/", json={"title": "Pen", "description": "Blue ink"})
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body == {"id": body["id"], "title": "Pen", "description": "Blue ink"}
+    assert isinstance(body["id"], int)
+
+
+async def test_create_item_without_description_stores_null(client: AsyncClient) -> None:
+    response = await client.post("/items/", json={"title": "Pen"})
+
+    assert response.status_code == 201
+    assert response.json()["description"] is None
+
+
+async def test_read_item_returns_the_stored_item(client: AsyncClient) -> None:
+    item = await create(client, "Pen", "Blue ink")
+
+    response = await client.get(f"/items/{item['id']}")
+
+    assert response.status_code == 200
+    assert response.json() == item
+
+
+async def test_read_missing_item_returns_404(client: AsyncClient) -> None:
+    response = await client.get("/items/999999")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Item not found"}
+
+
+async def test_list_items_returns_items_ordered_by_id(client: AsyncClient) -> None:
+    created = [await create(client, f"Item {n}") for n in range(3)]
+
+    response = await client.get("/items/")
+
+    assert response.status_code == 200
+    assert response.json() == created
+
+
+async def test_list_items_is_empty_without_items(client: AsyncClient) -> None:
+    response = await client.get("/items/")
+
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+async def test_list_items_paginates_with_skip_and_limit(client: AsyncClient) -> None:
+    created = [await create(client, f"Item {n}") for n in range(5)]
+
+    page = await client.get("/items/", params={"skip": 1, "limit": 2})
+    past_the_end = await client.get("/items/", params={"skip": 5, "limit": 2})
+
+    assert page.status_code == 200
+    assert page.json() == created[1:3]
+    assert past_the_end.json() == []
+
+
+async def test_list_items_limit_defaults_to_100(client: AsyncClient) -> None:
+    for n in range(101):
+        await create(client, f"Item {n}")
+
+    response = await client.get("/items/")
+
+    assert len(response.json()) == 100
+
+
+async def test_replace_item_updates_every_field(client: AsyncClient) -> None:
+    item = await create(client, "Pen", "Blue ink")
+
+    response = await client.put(f"/items/{item['id']}", json={"title": "Pencil"})
+
+    assert response.status_code == 200
+    assert response.json() == {"id": item["id"], "title": "Pencil", "description": None}
+    assert (await client.get(f"/items/{item['id']}")).json() == response.json()
+
+
+async def test_replace_missing_item_returns_404(client: AsyncClient) -> None:
+    response = await client.put("/items/999999", json={"title": "Pencil"})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Item not found"}
+
+
+async def test_delete_item_returns_204_with_empty_body(client: AsyncClient) -> None:
+    item = await create(client, "Pen")
+
+    response = await client.delete(f"/items/{item['id']}")
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert (await client.get(f"/items/{item['id']}")).status_code == 404
+
+
+async def test_delete_missing_item_returns_404(client: AsyncClient) -> None:
+    response = await client.delete("/items/999999")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Item not found"}

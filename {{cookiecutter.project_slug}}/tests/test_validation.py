@@ -1,0 +1,66 @@
+"""Invalid requests get a 422 that says what is wrong; nothing reaches the database."""
+
+import pytest
+from httpx import AsyncClient
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({}, id="title-missing"),
+        pytest.param({"title": ""}, id="title-empty"),
+        pytest.param({"title": "x" * 256}, id="title-too-long"),
+        pytest.param({"title": 42}, id="title-not-a-string"),
+        pytest.param({"title": None}, id="title-null"),
+        pytest.param({"title": "a\x00b"}, id="title-with-nul"),
+        pytest.param({"title": "Pen", "description": "a\x00b"}, id="description-with-nul"),
+        pytest.param({"title": "Pen", "colour": "blue"}, id="unknown-field"),
+        pytest.param(["Pen"], id="not-an-object"),
+    ],
+)
+async def test_create_item_rejects_invalid_body(client: AsyncClient, body: object) -> None:
+    response = await client.post("/items/", json=body)
+
+    assert response.status_code == 422
+    assert response.json()["detail"], "the error says what is wrong"
+    assert (await client.get("/items/")).json() == []
+
+
+async def test_create_item_rejects_a_body_that_is_not_json(client: AsyncClient) -> None:
+    response = await client.post("/items/", content=b"title=Pen", headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+
+
+async def test_replace_item_rejects_invalid_body(client: AsyncClient) -> None:
+    item = (await client.post("/items/", json={"title": "Pen"})).json()
+
+    response = await client.put(f"/items/{item['id']}", json={"title": ""})
+
+    assert response.status_code == 422
+    assert (await client.get(f"/items/{item['id']}")).json() == item
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"skip": -1}, id="negative-skip"),
+        pytest.param({"skip": 2**31}, id="skip-beyond-integer-range"),
+        pytest.param({"limit": 0}, id="zero-limit"),
+        pytest.param({"limit": 101}, id="limit-above-100"),
+        pytest.param({"limit": "ten"}, id="limit-not-a-number"),
+    ],
+)
+async def test_list_items_rejects_out_of_range_paging(client: AsyncClient, params: dict[str, int | str]) -> None:
+    response = await client.get("/items/", params=params)
+
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("item_id", ["0", "-1", str(2**31), str(2**63), "abc"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+async def test_item_ids_outside_the_key_range_are_rejected(client: AsyncClient, method: str, item_id: str) -> None:
+    response = await client.request(method, f"/items/{item_id}", json={"title": "Pen"})
+
+    assert response.status_code == 422

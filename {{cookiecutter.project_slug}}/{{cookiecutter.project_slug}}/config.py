@@ -1,0 +1,59 @@
+"""Settings, read from environment variables and from a ``.env`` file."""
+
+from functools import lru_cache
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+{% if cookiecutter.database == "postgresql" %}
+# Any postgresql:// (or postgres://) URL is accepted; this driver is used.
+DRIVER = "{{ 'postgresql+asyncpg' if cookiecutter.session_mode == 'async' else 'postgresql+psycopg' }}"
+DEFAULT_DATABASE_URL = "postgresql://postgres@localhost:5432/{{ cookiecutter.project_slug }}"
+{% else %}
+# Any sqlite:// URL is accepted; this driver is used.
+DRIVER = "{{ 'sqlite+aiosqlite' if cookiecutter.session_mode == 'async' else 'sqlite+pysqlite' }}"
+DEFAULT_DATABASE_URL = "sqlite:///./{{ cookiecutter.project_slug }}.db"
+{% endif %}
+
+
+class Settings(BaseSettings):
+    """Application settings; each field is read from the upper-case variable of its name."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)
+    db_echo: bool = False
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=0, ge=0)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
+    db_pool_recycle: int = Field(default=1800, ge=-1)
+    db_pool_pre_ping: bool = True
+{% if cookiecutter.database == "postgresql" %}
+    db_connect_timeout: int = Field(default=5, ge=1)
+{% endif %}
+{% if cookiecutter.session_mode == "sync" %}
+    # Worker threads for sync handlers; keep it well above the pool size (see README).
+    thread_pool_size: int = Field(default=200, ge=1)
+{% endif %}
+    max_body_size: int = Field(default=1_048_576, ge=1)
+    cors_origins: list[str] = []
+    debug: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def use_project_driver(cls, value: str) -> str:
+        url = make_url(value)
+{% if cookiecutter.database == "postgresql" %}
+        if url.get_backend_name() not in {"postgresql", "postgres"}:
+            raise ValueError("this project uses PostgreSQL: use a postgresql:// URL")
+{% else %}
+        if url.get_backend_name() != "sqlite":
+            raise ValueError("this project uses SQLite: use a sqlite:// URL")
+{% endif %}
+        return url.set(drivername=DRIVER).render_as_string(hide_password=False)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,67 @@
+{% set is_async = cookiecutter.session_mode == "async" %}
+"""The FastAPI application: ``uvicorn {{ cookiecutter.project_slug }}.main:app``."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+{% if not is_async %}
+from anyio import to_thread
+{% endif %}
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from . import __version__
+from .config import Settings, get_settings
+from .db import create_db_engine, create_session_factory
+from .errors import install_error_handlers
+from .models import Base
+from .routes import health, items
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the connection pool at startup and close it at shutdown."""
+    settings: Settings = app.state.settings
+{% if not is_async %}
+    # Sync handlers run in worker threads; size them above the connection pool.
+    to_thread.current_default_thread_limiter().total_tokens = settings.thread_pool_size
+{% endif %}
+    engine = create_db_engine(settings)
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    try:
+{% if is_async %}
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+{% else %}
+        Base.metadata.create_all(engine)
+{% endif %}
+        yield
+    finally:
+        {{ "await " if is_async }}engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title={{ cookiecutter.project_name | py_string }},
+        version=__version__,
+        debug=settings.debug,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_size,
+    )
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(items.router)
+    return app
+
+
+app = create_app()

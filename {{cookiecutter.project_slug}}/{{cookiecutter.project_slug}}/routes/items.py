@@ -1,0 +1,60 @@
+{% set is_async = cookiecutter.session_mode == "async" %}
+{% set async = "async " if is_async else "" %}
+{% set await = "await " if is_async else "" %}
+"""The /items/ resource."""
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+
+from .. import crud
+from ..db import SessionDep
+from ..models import Item
+from ..schemas import MAX_ID, ItemIn, ItemOut, Problem
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Item not found"}}
+
+
+{{ async }}def get_item_or_404(
+    item_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    db: SessionDep,
+) -> Item:
+    item = {{ await }}crud.get_item(db, item_id)
+    if item is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Item not found")
+    return item
+
+
+ItemDep = Annotated[Item, Depends(get_item_or_404)]
+
+
+@router.post("/", status_code=status.HTTP_201_CREATED, response_model=ItemOut)
+{{ async }}def create_item(data: ItemIn, db: SessionDep) -> Item:
+    return {{ await }}crud.create_item(db, data)
+
+
+@router.get("/", response_model=list[ItemOut])
+{{ async }}def list_items(
+    db: SessionDep,
+    skip: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> Sequence[Item]:
+    return {{ await }}crud.list_items(db, skip=skip, limit=limit)
+
+
+@router.get("/{item_id}", response_model=ItemOut, responses=NOT_FOUND)
+{{ async }}def read_item(item: ItemDep) -> Item:
+    return item
+
+
+@router.put("/{item_id}", response_model=ItemOut, responses=NOT_FOUND)
+{{ async }}def replace_item(item: ItemDep, data: ItemIn, db: SessionDep) -> Item:
+    return {{ await }}crud.replace_item(db, item, data)
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+{{ async }}def delete_item(item: ItemDep, db: SessionDep) -> None:
+    {{ await }}crud.delete_item(db, item)
