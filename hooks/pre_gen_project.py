@@ -66,6 +66,8 @@ TAKEN_NAMES = frozenset(
         "yaml",
     }
 )
+# sys.stdlib_module_names leaves out CPython's own "test" package.
+STDLIB_NAMES = frozenset(sys.stdlib_module_names) | {"test"}
 TEXT_LIMITS = {"project_name": 200, "description": 500, "author_name": 200}
 # Opening delimiters, escaped so that Jinja (which renders this file) leaves them be.
 JINJA_DELIMITERS = ("\x7b\x7b", "\x7b%", "\x7b#")
@@ -84,7 +86,7 @@ def slug_errors(slug: str) -> list[str]:
         return [f"project_slug is {len(slug)} characters long; the limit is {SLUG_MAX}"]
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
         return [f"project_slug {slug!r} is a Python keyword; choose another name"]
-    if slug in sys.stdlib_module_names:
+    if slug in STDLIB_NAMES:
         return [f"project_slug {slug!r} would shadow the standard library module {slug!r}"]
     if slug in TAKEN_NAMES:
         return [f"project_slug {slug!r} would shadow {slug!r}, which the project installs or ships"]

@@ -1,0 +1,34 @@
+# Run `make help` for the list of targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# pytest-xdist workers; each rendered project's suite gets its own databases.
+WORKERS ?= auto
+
+.DEFAULT_GOAL := help
+.PHONY: help test test-fast render lint clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/test.txt
+	touch $@
+
+test: $(VENV)/.installed  ## Render every variant and run every check, including each variant's own tests
+	$(BIN)/pytest -n $(WORKERS) --durations=15
+
+test-fast: $(VENV)/.installed  ## Only the quick tier: render every variant, lint, no installs or generated suites
+	$(BIN)/pytest -n $(WORKERS) -m "not slow"
+
+render: $(VENV)/.installed  ## Render the default project into build/
+	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir build
+
+lint: $(VENV)/.installed  ## Lint the template's own Python (hooks, tests, extensions)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:  ## Remove the environment and rendered output
+	rm -rf $(VENV) build

@@ -1,0 +1,62 @@
+"""Fixtures for the template's tests: rendering, and PostgreSQL for the Postgres variants."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from helpers import DEFAULT_SERVER_URL, ROOT
+from sqlalchemy.engine import make_url
+
+# The hooks and the Jinja extension are plain modules; tests import their functions.
+sys.path[:0] = [str(ROOT / "hooks"), str(ROOT)]
+
+
+@pytest.fixture(scope="session")
+def render(cookies_session: Any) -> Callable[..., Path]:
+    """Render the template with some answers, once per session per set of answers."""
+    cache: dict[tuple[tuple[str, object], ...], Path] = {}
+
+    def render(**answers: object) -> Path:
+        key = tuple(sorted(answers.items()))
+        if key not in cache:
+            result = cookies_session.bake(extra_context=answers)
+            assert result.exit_code == 0, f"render failed for {answers}: {result.exception!r}"
+            cache[key] = Path(result.project_path)
+        return cache[key]
+
+    return render
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """The PostgreSQL server for Postgres variants; the run fails with advice if it is down."""
+    url = os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER_URL)
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {url}: {str(error).strip()}\n"
+            "The PostgreSQL variants run their tests against a real server. Start one there, or set "
+            "TEST_DATABASE_URL=postgresql://user:password@host:5432/postgres (a user who may create databases).",
+            pytrace=False,
+        )
+    return url
+
+
+@pytest.fixture
+def scratch_database(server_url: str) -> Iterator[str]:
+    """An empty database on the server for one test, dropped afterwards; yields its URL."""
+    name = f"template_test_{os.getpid()}_{os.urandom(4).hex()}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

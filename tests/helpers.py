@@ -1,0 +1,67 @@
+"""Helpers shared by the template's tests: the variant list and tool runners.
+
+Every test that checks rendered output takes its variants from the lists here,
+built from cookiecutter.json, so a new choice is tested without editing tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OPTIONS: dict[str, Any] = json.loads((ROOT / "cookiecutter.json").read_text())
+
+# Every combination of the options that change the session wiring.
+SESSION_VARIANTS = [
+    {"database": database, "session_mode": mode}
+    for database, mode in itertools.product(OPTIONS["database"], OPTIONS["session_mode"])
+]
+DEFAULT_SLUG = "items_service"
+DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+Answers = Mapping[str, object]
+
+
+def variant_id(answers: Answers) -> str:
+    """Test ids that read like ``database:postgresql,session_mode:async``."""
+    return ",".join(f"{key}:{value}" for key, value in answers.items())
+
+
+def variant_params(variants: list[dict[str, Any]]) -> list[Any]:
+    return [pytest.param(variant, id=variant_id(variant)) for variant in variants]
+
+
+def answers_for(extra: Answers) -> dict[str, object]:
+    """The full answers a render with ``extra`` gets (defaults are the first choice)."""
+    answers = {key: value[0] if isinstance(value, list) else value for key, value in OPTIONS.items()}
+    answers.update(extra)
+    return answers
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The environment for a rendered project's tools, without this run's pytest state."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "COV_"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(overrides)
+    return env
+
+
+def run(args: list[str], cwd: Path, timeout: float = 600, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command in a rendered project; the result carries its output for assertions."""
+    return subprocess.run(
+        args, cwd=cwd, env=clean_env(**env), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def python_tool(tool: str, *args: str) -> list[str]:
+    """A command line for ``tool`` from the shared environment."""
+    return [sys.executable, "-m", tool, *args]

@@ -1,0 +1,72 @@
+"""Full tier: each variant's own test suite and type check pass, run from the shared environment."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import DEFAULT_SLUG, SESSION_VARIANTS, python_tool, run, variant_params
+
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))]
+
+# Tests that must be among those that passed, in every variant: the Item contract,
+# validation, health and the all-or-nothing transaction.
+KEY_TESTS = {
+    "test_create_item_returns_201_with_the_item",
+    "test_read_missing_item_returns_404",
+    "test_list_items_paginates_with_skip_and_limit",
+    "test_replace_item_updates_every_field",
+    "test_delete_item_returns_204_with_empty_body",
+    "test_health_is_503_when_the_database_cannot_be_reached",
+    "test_a_request_that_fails_after_writing_leaves_nothing_behind",
+}
+MIN_TESTS = 45
+
+
+def passed_tests(junit_xml: Path) -> tuple[set[str], dict[str, int]]:
+    """Names of the passed tests, and the suite's counters, from a JUnit report."""
+    suite = ET.parse(junit_xml).getroot().find("testsuite")  # noqa: S314 - our own pytest wrote it
+    assert suite is not None
+    counts = {key: int(suite.get(key, "0")) for key in ("tests", "failures", "errors", "skipped")}
+    passed = {
+        case.get("name", "").split("[")[0]
+        for case in suite.iter("testcase")
+        if not any(child.tag in {"failure", "error", "skipped"} for child in case)
+    }
+    return passed, counts
+
+
+def test_generated_test_suite_passes(
+    render: Callable[..., Path], variant: dict[str, Any], server_url: str, tmp_path: Path
+) -> None:
+    project = render(**variant)
+    report = tmp_path / "junit.xml"
+
+    result = run(
+        python_tool("pytest", "-p", "no:cacheprovider", f"--junitxml={report}", "-q"),
+        project,
+        TEST_DATABASE_URL=server_url,
+    )
+    passed, counts = passed_tests(report)
+
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert counts["failures"] == counts["errors"] == counts["skipped"] == 0
+    assert counts["tests"] >= MIN_TESTS
+    assert f"{counts['tests']} passed" in result.stdout
+    assert passed >= KEY_TESTS
+
+
+def test_mypy_strict_passes(
+    render: Callable[..., Path], variant: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = render(**variant)
+    # One cache per worker: third-party packages are analysed once, not once per variant.
+    cache = tmp_path_factory.getbasetemp() / "mypy-cache"
+
+    result = run(python_tool("mypy", "--strict", "--cache-dir", str(cache), DEFAULT_SLUG, "tests"), project)
+
+    assert result.returncode == 0, result.stdout
+    assert "Success: no issues found" in result.stdout

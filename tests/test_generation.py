@@ -1,0 +1,118 @@
+"""Quick tier: every variant renders to a clean, complete, lint-free project."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import post_gen_project
+import pytest
+from helpers import DEFAULT_SLUG, SESSION_VARIANTS, answers_for, python_tool, run, variant_params
+
+pytestmark = pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))
+
+# Unrendered Jinja, or a reference to an answer that was not substituted.
+LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.\w+")
+ALWAYS_PRESENT = [
+    "README.md",
+    "pyproject.toml",
+    ".env.example",
+    ".gitignore",
+    "Makefile",
+    f"{DEFAULT_SLUG}/main.py",
+    f"{DEFAULT_SLUG}/config.py",
+    f"{DEFAULT_SLUG}/db.py",
+    f"{DEFAULT_SLUG}/models.py",
+    f"{DEFAULT_SLUG}/schemas.py",
+    f"{DEFAULT_SLUG}/crud.py",
+    f"{DEFAULT_SLUG}/errors.py",
+    f"{DEFAULT_SLUG}/routes/items.py",
+    f"{DEFAULT_SLUG}/routes/health.py",
+    "tests/conftest.py",
+    "tests/test_items.py",
+]
+
+
+def text_files(project: Path) -> list[Path]:
+    return [path for path in sorted(project.rglob("*")) if path.is_file() and b"\0" not in path.read_bytes()]
+
+
+def test_renders_the_expected_files(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+
+    missing = [name for name in ALWAYS_PRESENT if not (project / name).is_file()]
+    pruned = post_gen_project.unused_paths(answers_for(variant))
+    kept = [name for name in post_gen_project.MANIFEST if name not in pruned]
+
+    assert missing == []
+    assert [name for name in pruned if (project / name).exists()] == []
+    assert [name for name in kept if not (project / name).exists()] == []
+
+
+def test_leaves_no_template_syntax_behind(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+
+    leftovers = [
+        f"{path.relative_to(project)}:{number}: {line.strip()}"
+        for path in text_files(project)
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if LEFTOVER.search(line)
+    ]
+
+    assert leftovers == []
+
+
+def test_text_files_have_no_blank_line_debris(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    """Jinja blocks must not leave doubled blank lines or trailing spaces (ruff format covers .py)."""
+    project = render(**variant)
+    problems = []
+    for path in text_files(project):
+        text = path.read_text()
+        name = path.relative_to(project)
+        if text and (not text.endswith("\n") or text.endswith("\n\n")):
+            problems.append(f"{name}: must end with exactly one newline")
+        if path.suffix != ".py" and "\n\n\n" in text:
+            problems.append(f"{name}: two blank lines in a row")
+        lines = enumerate(text.splitlines(), 1)
+        problems += [f"{name}:{n}: trailing whitespace" for n, line in lines if line != line.rstrip()]
+
+    assert problems == []
+
+
+def test_every_python_file_compiles(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+
+    for path in project.rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")
+
+
+def test_pyproject_declares_the_variant_driver(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies = " ".join(pyproject["project"]["dependencies"])
+    drivers = {
+        ("postgresql", "async"): "asyncpg",
+        ("postgresql", "sync"): "psycopg",
+        ("sqlite", "async"): "aiosqlite",
+        ("sqlite", "sync"): None,
+    }
+    expected = drivers[variant["database"], variant["session_mode"]]
+
+    for driver in ("asyncpg", "psycopg", "aiosqlite"):
+        assert (driver in dependencies) == (driver == expected), dependencies
+    assert ("sqlalchemy[asyncio]" in dependencies) == (variant["session_mode"] == "async")
+
+
+def test_ruff_check_passes(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    result = run(python_tool("ruff", "check", "--no-cache", "."), render(**variant))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_check_passes(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    result = run(python_tool("ruff", "format", "--check", "--no-cache", "."), render(**variant))
+
+    assert result.returncode == 0, result.stdout + result.stderr

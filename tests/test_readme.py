@@ -1,0 +1,99 @@
+"""Full tier: the rendered README's commands work, in a fresh virtual environment.
+
+The default variant is copied out, and the shell commands of the README's
+"Quick start" and "Tests" sections run exactly as written: `make install`
+builds .venv from PyPI, `make run` serves the app, `make test` passes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers import clean_env
+
+pytestmark = pytest.mark.slow
+
+
+def readme_commands(readme: str, section: str) -> list[str]:
+    """The commands in the first ```sh block under ``## <section>``, comments removed."""
+    body = readme.split(f"\n## {section}\n", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", body, re.DOTALL)
+    assert block, f"no sh block in {section}"
+    return [line.split("  #")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def shell(command: str, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    env = clean_env()
+    env.pop("VIRTUAL_ENV", None)
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def check_server(command: str, cwd: Path) -> None:
+    """Start the README's run command and use the API it serves."""
+    port = free_port()
+    env = clean_env(UVICORN_PORT=str(port))  # uvicorn reads its options from UVICORN_* too
+    server = subprocess.Popen(
+        ["bash", "-c", command],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                assert server.poll() is None, server.communicate()[0]
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "the server did not come up"
+                    time.sleep(0.3)
+            created = client.post("/items/", json={"title": "From the README"})
+            assert created.status_code == 201
+            assert client.get(f"/items/{created.json()['id']}").json()["title"] == "From the README"
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.communicate(timeout=30)
+
+
+def test_readme_quick_start_and_tests_work_in_a_fresh_environment(render: Callable[..., Path], tmp_path: Path) -> None:
+    project = shutil.copytree(render(), tmp_path / "project")
+    readme = (project / "README.md").read_text()
+    quick_start = readme_commands(readme, "Quick start")
+    tests = readme_commands(readme, "Tests")
+
+    assert quick_start == ["make install", "cp .env.example .env", "make run"]
+    for command in quick_start[:-1]:
+        result = shell(command, project)
+        assert result.returncode == 0, f"{command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert (project / ".venv" / "bin" / "python").exists()
+    check_server(quick_start[-1], project)
+
+    assert tests == ["make test"]
+    result = shell(tests[0], project)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    assert re.search(r"\d+ passed", result.stdout)
+    assert "failed" not in result.stdout

@@ -1,0 +1,105 @@
+"""Full tier: each variant, served by uvicorn as its README says, honours the API contract."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from helpers import DEFAULT_SLUG, SESSION_VARIANTS, clean_env, python_tool, variant_params
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_healthy(client: httpx.Client, server: subprocess.Popen[str], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"server exited early:\n{server.communicate()[0]}")
+        try:
+            if client.get("/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server did not become healthy")
+
+
+@pytest.fixture(params=variant_params(SESSION_VARIANTS))
+def served(request: pytest.FixtureRequest, render: Callable[..., Path], tmp_path: Path) -> Iterator[httpx.Client]:
+    """``uvicorn <slug>.main:app`` for one variant, on an empty database; yields a client."""
+    variant: dict[str, Any] = request.param
+    project = render(**variant)
+    if variant["database"] == "postgresql":
+        database_url = request.getfixturevalue("scratch_database")
+    else:
+        database_url = f"sqlite:///{tmp_path / 'served.db'}"
+    port = free_port()
+    server = subprocess.Popen(
+        python_tool("uvicorn", f"{DEFAULT_SLUG}.main:app", "--host", "127.0.0.1", "--port", str(port)),
+        cwd=project,
+        env=clean_env(DATABASE_URL=database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            wait_until_healthy(client, server)
+            yield client
+    finally:
+        server.send_signal(signal.SIGINT)
+        log = server.communicate(timeout=30)[0]
+    assert server.returncode == 0, log
+    assert "Application shutdown complete" in log
+    assert "Traceback" not in log, log
+
+
+def test_served_app_honours_the_item_contract(served: httpx.Client) -> None:
+    created = served.post("/items/", json={"title": "Pen", "description": "Blue ink"})
+    assert created.status_code == 201
+    item = created.json()
+    assert item == {"id": item["id"], "title": "Pen", "description": "Blue ink"}
+
+    second = served.post("/items/", json={"title": "Pencil"}).json()
+    assert served.get("/items/").json() == [item, second]
+    assert served.get("/items/", params={"skip": 1, "limit": 1}).json() == [second]
+    assert served.get("/items/", params={"limit": 0}).status_code == 422
+    assert served.get("/items/", params={"limit": 101}).status_code == 422
+    assert served.get("/items/", params={"skip": -1}).status_code == 422
+
+    assert served.get(f"/items/{item['id']}").json() == item
+    missing = served.get("/items/999999")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Item not found"})
+
+    replaced = served.put(f"/items/{item['id']}", json={"title": "Quill"})
+    assert (replaced.status_code, replaced.json()["title"]) == (200, "Quill")
+    assert served.put("/items/999999", json={"title": "Quill"}).status_code == 404
+
+    deleted = served.delete(f"/items/{item['id']}")
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    assert served.delete(f"/items/{item['id']}").status_code == 404
+
+    assert served.post("/items/", json={"title": ""}).status_code == 422
+    assert served.post("/items/", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
+    assert served.get("/health").json() == {"status": "ok"}
+    assert served.get("/openapi.json").json()["info"]["title"] == "Items Service"
+
+
+def test_served_app_rejects_oversized_bodies(served: httpx.Client) -> None:
+    response = served.post("/items/", content=b"x" * (1_048_576 + 1), headers={"content-type": "application/json"})
+
+    assert response.status_code == 413
