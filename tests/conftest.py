@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -15,6 +16,8 @@ from sqlalchemy.engine import make_url
 
 # The hooks and the Jinja extension are plain modules; tests import their functions.
 sys.path[:0] = [str(ROOT / "hooks"), str(ROOT)]
+
+DATABASES_BEFORE = pytest.StashKey[set[str]]()
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +63,33 @@ def scratch_database(server_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(server_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def created_databases(url: str) -> set[str]:
+    """Databases that test runs create (rendered suites and this suite's scratch ones)."""
+    with psycopg.connect(url, connect_timeout=5) as connection:
+        rows = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'test\\_%' OR datname LIKE 'template\\_test\\_%'"
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Note the test databases that exist before the run (in the xdist controller only)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    # An unreachable server is reported by the tests that need it.
+    with contextlib.suppress(psycopg.Error):
+        url = os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER_URL)
+        session.config.stash[DATABASES_BEFORE] = created_databases(url)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any test database created during it was left behind."""
+    before = session.config.stash.get(DATABASES_BEFORE, None)
+    if before is None:
+        return
+    left = created_databases(os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER_URL)) - before
+    if left:
+        session.config.get_terminal_writer().line(f"test databases left behind: {sorted(left)}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from helpers import DEFAULT_SLUG, SESSION_VARIANTS, python_tool, run, variant_params
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))]
+pytestmark = pytest.mark.slow
+every_variant = pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))
 
 # Tests that must be among those that passed, in every variant: the Item contract,
 # validation, health and the all-or-nothing transaction.
@@ -39,6 +40,7 @@ def passed_tests(junit_xml: Path) -> tuple[set[str], dict[str, int]]:
     return passed, counts
 
 
+@every_variant
 def test_generated_test_suite_passes(
     render: Callable[..., Path], variant: dict[str, Any], server_url: str, tmp_path: Path
 ) -> None:
@@ -59,6 +61,7 @@ def test_generated_test_suite_passes(
     assert passed >= KEY_TESTS
 
 
+@every_variant
 def test_mypy_strict_passes(
     render: Callable[..., Path], variant: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -70,3 +73,16 @@ def test_mypy_strict_passes(
 
     assert result.returncode == 0, result.stdout
     assert "Success: no issues found" in result.stdout
+
+
+@pytest.mark.parametrize("variant", variant_params([v for v in SESSION_VARIANTS if v["database"] == "postgresql"]))
+def test_generated_suite_explains_an_unreachable_server(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    result = run(
+        python_tool("pytest", "-p", "no:cacheprovider", "-q"),
+        render(**variant),
+        TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:9/postgres",
+    )
+
+    assert result.returncode != 0
+    assert "Cannot create a test database on PostgreSQL at postgresql+" in result.stdout + result.stderr
+    assert "TEST_DATABASE_URL" in result.stdout + result.stderr
