@@ -16,7 +16,9 @@ from pathlib import Path
 # Rendered by cookiecutter; see pre_gen_project.py.
 ANSWERS_JSON = r'{{ cookiecutter | tojson }}'  # fmt: skip
 
-MANIFEST: dict[str, dict[str, tuple[object, ...]]] = {}
+MANIFEST: dict[str, dict[str, tuple[object, ...]]] = {
+    "tests/test_postgres_outages.py": {"database": ("postgresql",)},
+}
 
 
 def unused_paths(answers: Mapping[str, object]) -> list[str]:

@@ -1,7 +1,10 @@
 {% set is_async = cookiecutter.session_mode == "async" %}
 {% set is_pg = cookiecutter.database == "postgresql" %}
 {% set slug = cookiecutter.project_slug %}
+{% set async = "async " if is_async else "" %}
+{% set await = "await " if is_async else "" %}
 {% set Engine = "AsyncEngine" if is_async else "Engine" %}
+{% set Iterator = "AsyncIterator" if is_async else "Iterator" %}
 {% set Connection = "AsyncConnection" if is_async else "Connection" %}
 {% set sessionmaker = "async_sessionmaker" if is_async else "sessionmaker" %}
 {% set Session = "AsyncSession" if is_async else "Session" %}
@@ -9,8 +12,9 @@
 
 ``client`` serves the app with every request's session joined to the test's
 transaction (commits become savepoints), so tests never see each other's data.
-``live_app`` runs the real lifespan, engine and pool, for tests of connection
-handling; what it commits is deleted after each test.
+``live_app``/``live_client`` use the real lifespan, engine, pool and ``get_db``,
+for tests of connection handling (see support.py); what they commit is deleted
+after each test.
 """
 
 {% if is_pg %}
@@ -22,31 +26,33 @@ from collections.abc import AsyncIterator
 {% else %}
 from collections.abc import AsyncIterator, Iterator
 {% endif %}
-{% if not is_pg %}
-from pathlib import Path
-{% endif %}
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-{% if is_async %}
-from sqlalchemy import delete
+{% if is_async and is_pg %}
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+{% elif is_async %}
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+{% elif is_pg %}
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
 {% else %}
-from sqlalchemy import Connection, Engine, delete
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 {% if is_pg %}
-from sqlalchemy.engine import URL, make_url
-{% endif %}
-{% if is_async %}
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from support import delete_committed_items, run_admin, running
 {% else %}
-from sqlalchemy.orm import Session, sessionmaker
+from support import delete_committed_items, running
 {% endif %}
 
 from {{ slug }}.config import Settings
-from {{ slug }}.db import create_db_engine, get_session_factory
+from {{ slug }}.db import create_db_engine, create_session_factory, get_session_factory
 from {{ slug }}.main import create_app
-from {{ slug }}.models import Base, Item
+from {{ slug }}.models import Base
 
 {% if is_pg %}
 # The server the tests create their database on; the user must be allowed to CREATE DATABASE.
@@ -63,37 +69,26 @@ def cannot_create_database(server: URL, error: Exception) -> str:
 
 
 @pytest.fixture(scope="session")
-{% if is_async %}
-async def database_url() -> AsyncIterator[str]:
-{% else %}
-def database_url() -> Iterator[str]:
-{% endif %}
+{{ async }}def admin() -> {{ Iterator }}[{{ Engine }}]:
+    """An autocommit engine on the TEST_DATABASE_URL server (not on the test database)."""
+    admin = create_db_engine(Settings(database_url=SERVER_URL)).execution_options(isolation_level="AUTOCOMMIT")
+    yield admin
+    {{ await }}admin.dispose()
+
+
+@pytest.fixture(scope="session")
+{{ async }}def database_url(admin: {{ Engine }}) -> {{ Iterator }}[str]:
     """A database created on the TEST_DATABASE_URL server for this run, dropped afterwards."""
     server = make_url(Settings(database_url=SERVER_URL).database_url)
     name = f"test_{uuid.uuid4().hex[:12]}_{{ slug }}"[:63]
-    admin = create_db_engine(Settings(database_url=SERVER_URL)).execution_options(isolation_level="AUTOCOMMIT")
     try:
-{% if is_async %}
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-{% else %}
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-{% endif %}
+        {{ await }}run_admin(admin, f'CREATE DATABASE "{name}"')
     except Exception as error:  # any failure to reach the server ends the run with advice
         pytest.exit(cannot_create_database(server, error), returncode=1)
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
-{% if is_async %}
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.dispose()
-{% else %}
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-{% endif %}
+        {{ await }}run_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 {% else %}
 
 @pytest.fixture(scope="session")
@@ -126,21 +121,12 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
-{% if is_async %}
-async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+{{ async }}def connection(engine: {{ Engine }}) -> {{ Iterator }}[{{ Connection }}]:
     """A connection inside a transaction that is rolled back when the test ends."""
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
+    {{ async }}with engine.connect() as connection:
+        transaction = {{ await }}connection.begin()
         yield connection
-        await transaction.rollback()
-{% else %}
-def connection(engine: Engine) -> Iterator[Connection]:
-    """A connection inside a transaction that is rolled back when the test ends."""
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        yield connection
-        transaction.rollback()
-{% endif %}
+        {{ await }}transaction.rollback()
 
 
 @pytest.fixture
@@ -162,36 +148,41 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-{% if is_pg %}
 @pytest.fixture
+async def unreachable_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """A client for the app with a database that cannot be reached."""
+{% if is_pg %}
+    engine = create_db_engine(Settings(database_url="postgresql://postgres@127.0.0.1:9/nowhere"))
+{% else %}
+    engine = create_db_engine(Settings(database_url="sqlite:////nonexistent-directory/nowhere.db"))
+{% endif %}
+    app.dependency_overrides[get_session_factory] = lambda: create_session_factory(engine)
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://test") as client:
+        yield client
+    {{ await }}engine.dispose()
+
+
+{% if is_pg %}
+@pytest.fixture(scope="session")
 def live_settings(settings: Settings) -> Settings:
+    """The live app commits for real, on the run's database."""
     return settings
 {% else %}
-@pytest.fixture
-def live_settings(tmp_path: Path) -> Settings:
+@pytest.fixture(scope="session")
+def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A file database, so that the live app gets a real connection pool."""
-    return Settings(database_url=f"sqlite:///{tmp_path / 'live.db'}")
+    return Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}")
 {% endif %}
 
 
 @pytest.fixture
 async def live_app(live_settings: Settings) -> AsyncIterator[FastAPI]:
-    """The app with its real lifespan, engine, pool and ``get_db``."""
-    app = create_app(live_settings)
-    async with app.router.lifespan_context(app):
-        yield app
-{% if is_async %}
-        async with app.state.engine.begin() as connection:
-            await connection.execute(delete(Item))
-{% else %}
-        with app.state.engine.begin() as connection:
-            connection.execute(delete(Item))
-{% endif %}
+    """The app with its real engine, pool and ``get_db``; run it with ``live_client`` or ``serving()``."""
+    yield create_app(live_settings)
+    {{ await }}delete_committed_items(live_settings)
 
 
 @pytest.fixture
 async def live_client(live_app: FastAPI) -> AsyncIterator[AsyncClient]:
-    """A client that gets a 500 response, not the exception, when the app fails."""
-    transport = ASGITransport(live_app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
+    async with running(live_app) as client:
         yield client

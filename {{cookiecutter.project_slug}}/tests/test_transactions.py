@@ -1,20 +1,21 @@
 {% set is_async = cookiecutter.session_mode == "async" %}
 {% set async = "async " if is_async else "" %}
 {% set await = "await " if is_async else "" %}
+{% set Iterator = "AsyncIterator" if is_async else "Iterator" %}
 """Each request is one transaction: all of its writes commit, or none do."""
 
+from collections.abc import {{ Iterator }}
+
+import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
+from sqlalchemy import text
+from support import checked_out
 
 from {{ cookiecutter.project_slug }} import crud
-from {{ cookiecutter.project_slug }}.db import SessionDep
+from {{ cookiecutter.project_slug }}.config import Settings
+from {{ cookiecutter.project_slug }}.db import SessionDep, create_db_engine
 from {{ cookiecutter.project_slug }}.schemas import ItemIn
-
-
-def checked_out(app: FastAPI) -> int:
-    """Connections the app's pool has lent out and not got back."""
-    count: int = app.state.engine.pool.checkedout()
-    return count
 
 
 async def test_a_request_that_fails_after_writing_leaves_nothing_behind(
@@ -55,4 +56,37 @@ async def test_successful_requests_commit_and_return_their_connection(
     await live_client.put(f"/items/{created['id']}", json={"title": "Pencil"})
 
     assert (await live_client.get(f"/items/{created['id']}")).json()["title"] == "Pencil"
+    assert checked_out(live_app) == 0
+
+
+@pytest.fixture
+{{ async }}def deferred_foreign_key(live_settings: Settings) -> {{ Iterator }}[None]:
+    """Tables whose foreign key is only checked at COMMIT."""
+    engine = create_db_engine(live_settings)
+    {{ async }}with engine.begin() as connection:
+        {{ await }}connection.execute(text("CREATE TABLE parents (id INTEGER PRIMARY KEY)"))
+        {{ await }}connection.execute(
+            text("CREATE TABLE children (parent_id INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)")
+        )
+    yield
+    {{ async }}with engine.begin() as connection:
+        {{ await }}connection.execute(text("DROP TABLE children"))
+        {{ await }}connection.execute(text("DROP TABLE parents"))
+    {{ await }}engine.dispose()
+
+
+@pytest.mark.usefixtures("deferred_foreign_key")
+async def test_a_failed_commit_is_an_error_response_not_a_success(live_app: FastAPI, live_client: AsyncClient) -> None:
+    """The commit runs before the response is sent, so its failure reaches the client."""
+
+    @live_app.post("/items/orphan", status_code=201)
+    {{ async }}def create_item_and_orphan(db: SessionDep) -> None:
+        {{ await }}crud.create_item(db, ItemIn(title="with an orphan"))
+        {{ await }}db.execute(text("INSERT INTO children (parent_id) VALUES (42)"))  # fails only at COMMIT
+
+    response = await live_client.post("/items/orphan")
+
+    assert response.status_code == 409
+    assert "constraint" in response.json()["detail"]
+    assert (await live_client.get("/items/")).json() == []
     assert checked_out(live_app) == 0

@@ -64,3 +64,30 @@ async def test_item_ids_outside_the_key_range_are_rejected(client: AsyncClient, 
     response = await client.request(method, f"/items/{item_id}", json={"title": "Pen"})
 
     assert response.status_code == 422
+
+
+async def test_a_body_over_the_size_limit_is_413(client: AsyncClient) -> None:
+    oversized = b'{"title": "Pen", "description": "' + b"x" * 1_048_576 + b'"}'
+
+    response = await client.post("/items/", content=oversized, headers={"content-type": "application/json"})
+
+    assert response.status_code == 413
+    assert (await client.get("/items/")).json() == []
+
+
+async def test_a_body_that_is_not_utf8_is_400(client: AsyncClient) -> None:
+    response = await client.post("/items/", content=b'{"title": "\xff"}', headers={"content-type": "application/json"})
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "There was an error parsing the body"}
+    assert (await client.get("/items/")).json() == []
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "a\\udfffb"], ids=["lone-high-surrogate", "lone-low-surrogate"])
+async def test_text_that_cannot_be_stored_is_rejected(client: AsyncClient, escape: str) -> None:
+    body = '{"title": "' + escape + '"}'  # valid JSON, but not encodable as UTF-8
+
+    response = await client.post("/items/", content=body.encode(), headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert (await client.get("/items/")).json() == []

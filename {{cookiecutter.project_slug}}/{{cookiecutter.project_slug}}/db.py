@@ -33,7 +33,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
 
-{% set Engine = "AsyncEngine" if is_async else "Engine" %}
+{% if not is_sqlite %}
+# Shown in pg_stat_activity, so the service's connections are easy to find.
+APPLICATION_NAME = "{{ cookiecutter.project_slug }}"
+
+{% endif %}{% set Engine = "AsyncEngine" if is_async else "Engine" %}
 {% set Session = "AsyncSession" if is_async else "Session" %}
 {% set sessionmaker = "async_sessionmaker" if is_async else "sessionmaker" %}
 {% set create_engine = "create_async_engine" if is_async else "create_engine" %}
@@ -61,19 +65,22 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
             pool_pre_ping=settings.db_pool_pre_ping,
             connect_args=connect_args,
         )
-    use_real_transactions(engine{{ ".sync_engine" if is_async }})
+    configure_sqlite(engine{{ ".sync_engine" if is_async }})
     return engine
 
 
-def use_real_transactions(engine: Engine) -> None:
-    """Let SQLAlchemy emit BEGIN instead of the sqlite3 module's legacy mode.
+def configure_sqlite(engine: Engine) -> None:
+    """Enforce foreign keys, and let SQLAlchemy emit BEGIN instead of sqlite3's legacy mode.
 
-    Without this, SELECTs run outside transactions and SAVEPOINTs do not nest.
+    In the legacy mode SELECTs run outside transactions and SAVEPOINTs do not nest.
     """
 
     @event.listens_for(engine, "connect")
-    def disable_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+    def configure_connection(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:
@@ -88,9 +95,12 @@ def use_real_transactions(engine: Engine) -> None:
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=settings.db_pool_pre_ping,
 {% if is_async %}
-        connect_args={"timeout": settings.db_connect_timeout},
+        connect_args={
+            "timeout": settings.db_connect_timeout,
+            "server_settings": {"application_name": APPLICATION_NAME},
+        },
 {% else %}
-        connect_args={"connect_timeout": settings.db_connect_timeout},
+        connect_args={"connect_timeout": settings.db_connect_timeout, "application_name": APPLICATION_NAME},
 {% endif %}
     )
 {% endif %}

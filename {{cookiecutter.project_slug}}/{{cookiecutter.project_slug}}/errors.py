@@ -1,15 +1,56 @@
-"""Map database failures to clear HTTP responses that leak no internals."""
+"""Map failures to clear HTTP responses that leak no internals, and document them."""
 
+import json
 import logging
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy import exc
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+
+from .schemas import Problem
 
 logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying after a 503.
 RETRY_AFTER = "5"
+{% if cookiecutter.database == "postgresql" %}
+# SQLSTATEs that mean the server cannot serve us now: connection exception (08),
+# insufficient resources such as too many connections (53), operator intervention
+# such as shutdown or cancelled query (57), database not accepting connections (55000).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57", "55000")
+{% endif %}
+
+Responses = dict[int | str, dict[str, Any]]
+
+# Error responses for the OpenAPI schema, so clients (and schemathesis) know them.
+DATABASE_ERRORS: Responses = {
+    503: {"model": Problem, "description": "The database is unavailable; retry after `Retry-After` seconds"},
+}
+WRITE_ERRORS: Responses = {
+    409: {"model": Problem, "description": "The write conflicts with stored data (a constraint was violated)"},
+}
+BODY_ERRORS: Responses = {
+    400: {"model": Problem, "description": "The body could not be decoded"},
+    413: {"model": Problem, "description": "The body is larger than the server accepts"},
+}
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII characters escaped, so that any input can be echoed back.
+
+    The default rendering encodes to UTF-8, which fails (with a 500) on text such
+    as lone surrogates that a client can send in a JSON string.
+    """
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
 
 
 def is_unavailable(error: Exception) -> bool:
@@ -18,10 +59,14 @@ def is_unavailable(error: Exception) -> bool:
         return True  # pool exhausted, server unreachable or gone, connection closed
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True
+{% if cookiecutter.database == "postgresql" %}
+    if isinstance(error, exc.DBAPIError) and str(getattr(error.orig, "sqlstate", "")).startswith(UNAVAILABLE_SQLSTATES):
+        return True
+{% endif %}
     return isinstance(error, ConnectionError | TimeoutError)
 
 
-async def database_error(request: Request, error: Exception) -> JSONResponse:
+async def database_error(request: Request, error: Exception) -> Response:
     if isinstance(error, exc.IntegrityError):
         logger.info("integrity error on %s %s: %s", request.method, request.url.path, error.orig)
         return JSONResponse(
@@ -41,12 +86,37 @@ async def database_error(request: Request, error: Exception) -> JSONResponse:
     return await internal_error(request, error)
 
 
-async def internal_error(request: Request, error: Exception) -> JSONResponse:
+async def internal_error(request: Request, error: Exception) -> Response:
     # Starlette logs the traceback after this response is sent; the client sees none of it.
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
 
 
+async def validation_error(request: Request, error: Exception) -> Response:
+    """FastAPI's 422 body (what is wrong, where, and the input), safe for any input."""
+    assert isinstance(error, RequestValidationError)
+    return AsciiJSONResponse({"detail": jsonable_encoder(error.errors())}, status_code=422)
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """FastAPI's own handling, except that a 405 lists every method of the path in ``Allow``.
+
+    Starlette only lists the methods of the first route that matched the path.
+    """
+    assert isinstance(error, HTTPException)
+    if error.status_code == 405:
+        allowed = {
+            method
+            for route in request.app.router.routes
+            if isinstance(route, APIRoute) and route.matches(request.scope)[0] is Match.PARTIAL
+            for method in route.methods or ()
+        }
+        error.headers = {**(error.headers or {}), "Allow": ", ".join(sorted(allowed))}
+    return await http_exception_handler(request, error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(exc.SQLAlchemyError, database_error)
     app.add_exception_handler(ConnectionError, database_error)
     app.add_exception_handler(TimeoutError, database_error)

@@ -5,15 +5,13 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from ..db import SessionDep
-from ..schemas import Health, Problem
+from ..errors import DATABASE_ERRORS
+from ..schemas import Health
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=DATABASE_ERRORS)
 
 
-@router.get(
-    "/health",
-    responses={503: {"model": Problem, "description": "The database cannot be reached"}},
-)
+@router.get("/health")
 {{ "async " if is_async }}def health(db: SessionDep) -> Health:
     {{ "await " if is_async }}db.execute(text("SELECT 1"))
     return Health(status="ok")

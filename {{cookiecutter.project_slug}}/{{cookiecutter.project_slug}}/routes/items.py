@@ -4,18 +4,19 @@
 """The /items/ resource."""
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
 from .. import crud
 from ..db import SessionDep
+from ..errors import BODY_ERRORS, DATABASE_ERRORS, WRITE_ERRORS, Responses
 from ..models import Item
 from ..schemas import MAX_ID, ItemIn, ItemOut, Problem
 
-router = APIRouter(prefix="/items", tags=["items"])
+router = APIRouter(prefix="/items", tags=["items"], responses=DATABASE_ERRORS)
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Item not found"}}
+NOT_FOUND: Responses = {404: {"model": Problem, "description": "Item not found"}}
 
 
 {{ async }}def get_item_or_404(
@@ -31,7 +32,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "descripti
 ItemDep = Annotated[Item, Depends(get_item_or_404)]
 
 
-@router.post("/", status_code=status.HTTP_201_CREATED, response_model=ItemOut)
+@router.post("/", status_code=status.HTTP_201_CREATED, response_model=ItemOut, responses=WRITE_ERRORS | BODY_ERRORS)
 {{ async }}def create_item(data: ItemIn, db: SessionDep) -> Item:
     return {{ await }}crud.create_item(db, data)
 
@@ -50,11 +51,11 @@ ItemDep = Annotated[Item, Depends(get_item_or_404)]
     return item
 
 
-@router.put("/{item_id}", response_model=ItemOut, responses=NOT_FOUND)
+@router.put("/{item_id}", response_model=ItemOut, responses=NOT_FOUND | WRITE_ERRORS | BODY_ERRORS)
 {{ async }}def replace_item(item: ItemDep, data: ItemIn, db: SessionDep) -> Item:
     return {{ await }}crud.replace_item(db, item, data)
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND | WRITE_ERRORS)
 {{ async }}def delete_item(item: ItemDep, db: SessionDep) -> None:
     {{ await }}crud.delete_item(db, item)

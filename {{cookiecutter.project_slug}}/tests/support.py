@@ -1,0 +1,93 @@
+{% set is_async = cookiecutter.session_mode == "async" %}
+{% set is_pg = cookiecutter.database == "postgresql" %}
+{% set slug = cookiecutter.project_slug %}
+{% set async = "async " if is_async else "" %}
+{% set await = "await " if is_async else "" %}
+{% set Engine = "AsyncEngine" if is_async else "Engine" %}
+"""Helpers for tests of the real wiring: a live app, a real server, the pool, the server admin."""
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+{% if is_pg %}
+from typing import Any
+{% endif %}
+
+import uvicorn
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+{% if is_pg and is_async %}
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+{% elif is_pg %}
+from sqlalchemy import Engine, delete, text
+{% else %}
+from sqlalchemy import delete
+{% endif %}
+
+from {{ slug }}.config import Settings
+from {{ slug }}.db import create_db_engine
+from {{ slug }}.models import Item
+
+
+{{ async }}def delete_committed_items(settings: Settings) -> None:
+    engine = create_db_engine(settings)
+    {{ async }}with engine.begin() as connection:
+        {{ await }}connection.execute(delete(Item))
+    {{ await }}engine.dispose()
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """Run ``app``'s lifespan and yield a client for it; then delete what it committed.
+
+    The client gets a 500 response, not the exception, when the app fails.
+    """
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app, raise_app_exceptions=False)
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+    {{ await }}delete_committed_items(app.state.settings)
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free port, in a thread; yield its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Wait until ``condition()`` holds; fail after ten seconds."""
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met in time")
+
+
+def checked_out(app: FastAPI) -> int:
+    """Connections that the app's pool has lent out and not got back."""
+    count: int = app.state.engine.pool.checkedout()
+    return count
+{% if is_pg %}
+
+
+{{ async }}def run_admin(admin: {{ Engine }}, statement: str, **params: object) -> list[Any]:
+    """Run one statement as the server admin; return its rows, if it has any."""
+    {{ async }}with admin.connect() as connection:
+        result = {{ await }}connection.execute(text(statement), params)
+        return list(result.all()) if result.returns_rows else []
+{% endif %}

@@ -1,0 +1,81 @@
+{% set is_async = cookiecutter.session_mode == "async" %}
+{% set async = "async " if is_async else "" %}
+{% set await = "await " if is_async else "" %}
+"""The connection pool under pressure: fail fast when exhausted, never leak, never deadlock."""
+
+import asyncio
+import time
+
+{% if is_async %}
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy import text
+from support import checked_out, eventually, running
+{% else %}
+from support import checked_out, running
+{% endif %}
+
+from {{ cookiecutter.project_slug }}.config import Settings
+{% if is_async %}
+from {{ cookiecutter.project_slug }}.db import SessionDep
+{% endif %}
+from {{ cookiecutter.project_slug }}.main import create_app
+
+
+def small_pool(settings: Settings, **changes: object) -> Settings:
+    return settings.model_copy(update={"db_pool_size": 2, "db_max_overflow": 0, **changes})
+
+
+async def test_an_exhausted_pool_gives_503_after_the_pool_timeout(live_settings: Settings) -> None:
+    app = create_app(small_pool(live_settings, db_pool_size=1, db_pool_timeout=0.5))
+    async with running(app) as client:
+        held = {{ await }}app.state.engine.connect()  # the only connection
+        {{ await }}held.exec_driver_sql("SELECT 1")
+        started = time.monotonic()
+        response = await client.get("/items/")
+        waited = time.monotonic() - started
+        {{ await }}held.close()
+
+        assert response.status_code == 503
+        assert int(response.headers["retry-after"]) > 0
+        assert waited < 10, "the request must fail near the pool timeout, not hang"
+        assert (await client.get("/items/")).status_code == 200
+        assert checked_out(app) == 0
+
+
+async def test_many_concurrent_requests_share_a_small_pool(live_settings: Settings) -> None:
+    """100 requests at once on 2 connections: all succeed and every connection comes back."""
+{% if not is_async %}
+    # Sync handlers run in worker threads, and a request keeps its connection until its
+    # response is built, which needs another worker thread. With THREAD_POOL_SIZE at or
+    # below the number of concurrent requests, the threads all wait for connections held
+    # by requests that wait for a thread, until the pool timeout fails them with 503s.
+{% endif %}
+    app = create_app(small_pool(live_settings, db_pool_timeout=5))
+    async with running(app) as client:
+        item = (await client.post("/items/", json={"title": "Pen"})).json()
+        started = time.monotonic()
+        responses = await asyncio.gather(*(client.get(f"/items/{item['id']}") for _ in range(100)))
+
+        assert [r.status_code for r in responses] == [200] * 100
+        assert time.monotonic() - started < 5, "no request waited out the pool timeout"
+        assert checked_out(app) == 0
+{% if is_async %}
+
+
+async def test_cancelled_requests_return_their_connections(live_app: FastAPI, live_client: AsyncClient) -> None:
+    @live_app.get("/slow")
+    async def slow(db: SessionDep) -> None:
+        await db.execute(text("SELECT 1"))  # holds a connection from here on
+        await asyncio.sleep(10)
+
+    requests = [asyncio.create_task(live_client.get("/slow")) for _ in range(3)]
+    await eventually(lambda: checked_out(live_app) == 3)
+    for request in requests:
+        request.cancel()
+    await asyncio.gather(*requests, return_exceptions=True)
+
+    assert all(request.cancelled() for request in requests)
+    assert checked_out(live_app) == 0
+    assert (await live_client.get("/items/")).status_code == 200
+{% endif %}

@@ -1,0 +1,134 @@
+{% set is_async = cookiecutter.session_mode == "async" %}
+{% set async = "async " if is_async else "" %}
+{% set await = "await " if is_async else "" %}
+{% set Engine = "AsyncEngine" if is_async else "Engine" %}
+{% set Iterator = "AsyncIterator" if is_async else "Iterator" %}
+{% set contextmanager = "asynccontextmanager" if is_async else "contextmanager" %}
+"""Lost connections and outages of the PostgreSQL server: 503 while it lasts, then recovery."""
+
+from collections.abc import {{ Iterator }}
+from contextlib import {{ contextmanager }}
+
+from fastapi import FastAPI
+from httpx import AsyncClient
+{% if is_async %}
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+{% else %}
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+{% endif %}
+from support import checked_out, run_admin, running
+
+from {{ cookiecutter.project_slug }}.config import Settings
+from {{ cookiecutter.project_slug }}.db import APPLICATION_NAME, SessionDep
+from {{ cookiecutter.project_slug }}.main import create_app
+
+
+def database_name(settings: Settings) -> str:
+    return str(make_url(settings.database_url).database)
+
+
+{{ async }}def kill_app_connections(admin: {{ Engine }}, settings: Settings) -> int:
+    """Terminate the service's connections server-side, as a database restart would."""
+    rows = {{ await }}run_admin(
+        admin,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db AND application_name = :app",
+        db=database_name(settings),
+        app=APPLICATION_NAME,
+    )
+    return len(rows)
+
+
+{{ async }}def idle_in_transaction(admin: {{ Engine }}, settings: Settings) -> int:
+    rows = {{ await }}run_admin(
+        admin,
+        "SELECT pid FROM pg_stat_activity"
+        " WHERE datname = :db AND application_name = :app AND state LIKE 'idle in transaction%'",
+        db=database_name(settings),
+        app=APPLICATION_NAME,
+    )
+    return len(rows)
+
+
+@{{ contextmanager }}
+{{ async }}def outage(admin: {{ Engine }}, settings: Settings) -> {{ Iterator }}[None]:
+    """The database refuses connections, and has dropped the service's, until the block ends."""
+    name = database_name(settings)
+    {{ await }}run_admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    try:
+        {{ await }}kill_app_connections(admin, settings)
+        yield
+    finally:
+        {{ await }}run_admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+
+async def test_killed_connections_are_replaced_before_the_next_request(
+    admin: {{ Engine }}, live_settings: Settings, live_client: AsyncClient
+) -> None:
+    assert (await live_client.get("/items/")).status_code == 200
+
+    assert {{ await }}kill_app_connections(admin, live_settings) > 0
+    response = await live_client.get("/items/")
+
+    assert response.status_code == 200  # pre-ping found the dead connection and replaced it
+
+
+async def test_without_pre_ping_a_killed_connection_costs_one_503(admin: {{ Engine }}, live_settings: Settings) -> None:
+    app = create_app(live_settings.model_copy(update={"db_pool_pre_ping": False, "db_pool_size": 1}))
+    async with running(app) as client:
+        assert (await client.get("/items/")).status_code == 200
+        {{ await }}kill_app_connections(admin, live_settings)
+
+        lost = await client.get("/items/")
+        recovered = await client.get("/items/")
+
+        assert lost.status_code == 503
+        assert "retry-after" in lost.headers
+        assert recovered.status_code == 200
+        assert checked_out(app) == 0
+
+
+async def test_a_connection_lost_mid_request_is_503_and_not_leaked(live_app: FastAPI, live_client: AsyncClient) -> None:
+    @live_app.get("/lose-connection")
+    {{ async }}def lose_connection(db: SessionDep) -> None:
+        {{ await }}db.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+    response = await live_client.get("/lose-connection")
+
+    assert response.status_code == 503
+    assert checked_out(live_app) == 0
+    assert (await live_client.get("/items/")).status_code == 200
+
+
+async def test_health_reports_an_outage_while_it_lasts(
+    admin: {{ Engine }}, live_settings: Settings, live_client: AsyncClient
+) -> None:
+    assert (await live_client.get("/health")).status_code == 200
+
+    {{ async }}with outage(admin, live_settings):
+        during = [await live_client.get(path) for path in ("/health", "/items/", "/items/1")]
+
+    after = await live_client.get("/health")
+
+    assert [response.status_code for response in during] == [503, 503, 503]
+    assert all("retry-after" in response.headers for response in during)
+    assert after.status_code == 200
+
+
+async def test_no_session_is_left_idle_in_transaction(
+    admin: {{ Engine }}, live_app: FastAPI, live_client: AsyncClient, live_settings: Settings
+) -> None:
+    @live_app.post("/fail-after-write")
+    {{ async }}def fail_after_write(db: SessionDep) -> None:
+        {{ await }}db.execute(text("INSERT INTO items (title) VALUES ('doomed')"))
+        raise RuntimeError("failure inside the transaction")
+
+    for _ in range(5):
+        await live_client.post("/items/", json={"title": "Pen"})
+        await live_client.post("/fail-after-write")
+        await live_client.get("/items/999999")
+
+    assert {{ await }}idle_in_transaction(admin, live_settings) == 0
+    assert checked_out(live_app) == 0
