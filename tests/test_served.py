@@ -47,6 +47,16 @@ def served(request: pytest.FixtureRequest, render: Callable[..., Path], tmp_path
         database_url = request.getfixturevalue("scratch_database")
     else:
         database_url = f"sqlite:///{tmp_path / 'served.db'}"
+    if (project / "alembic.ini").exists():  # as the README says: migrate, then run
+        migrate = subprocess.run(
+            python_tool("alembic", "upgrade", "head"),
+            cwd=project,
+            env=clean_env(DATABASE_URL=database_url),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert migrate.returncode == 0, migrate.stderr
     port = free_port()
     server = subprocess.Popen(
         python_tool("uvicorn", f"{DEFAULT_SLUG}.main:app", "--host", "127.0.0.1", "--port", str(port)),

@@ -26,6 +26,9 @@ from collections.abc import AsyncIterator
 {% else %}
 from collections.abc import AsyncIterator, Iterator
 {% endif %}
+{% if not is_pg and cookiecutter.use_alembic %}
+from pathlib import Path
+{% endif %}
 
 import pytest
 from fastapi import FastAPI
@@ -44,15 +47,14 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 {% if is_pg %}
-from support import delete_committed_items, run_admin, running
+from support import delete_committed_items, migrate, run_admin, running
 {% else %}
-from support import delete_committed_items, running
+from support import delete_committed_items, migrate, running
 {% endif %}
 
 from {{ slug }}.config import Settings
 from {{ slug }}.db import create_db_engine, create_session_factory, get_session_factory
 from {{ slug }}.main import create_app
-from {{ slug }}.models import Base
 
 {% if is_pg %}
 # The server the tests create their database on; the user must be allowed to CREATE DATABASE.
@@ -104,20 +106,12 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-{% if is_async %}
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+{{ async }}def engine(settings: Settings) -> {{ Iterator }}[{{ Engine }}]:
+    """The run's database, with the schema built."""
     engine = create_db_engine(settings)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+    {{ await }}migrate(engine)
     yield engine
-    await engine.dispose()
-{% else %}
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_db_engine(settings)
-    Base.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
-{% endif %}
+    {{ await }}engine.dispose()
 
 
 @pytest.fixture
@@ -164,17 +158,38 @@ async def unreachable_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 
 {% if is_pg %}
 @pytest.fixture(scope="session")
-def live_settings(settings: Settings) -> Settings:
-    """The live app commits for real, on the run's database."""
+def live_settings(settings: Settings, engine: {{ Engine }}) -> Settings:
+    """The live app commits for real, on the run's database (which ``engine`` prepared)."""
     return settings
 {% else %}
 @pytest.fixture(scope="session")
-def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+{{ async }}def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A file database, so that the live app gets a real connection pool."""
-    return Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}")
+    settings = Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}")
+    engine = create_db_engine(settings)
+    {{ await }}migrate(engine)
+    {{ await }}engine.dispose()
+    return settings
 {% endif %}
 
 
+{% if cookiecutter.use_alembic %}
+@pytest.fixture
+{% if is_pg %}
+{{ async }}def empty_database_url(admin: {{ Engine }}, database_url: str) -> {{ Iterator }}[str]:
+    """A database with nothing in it, dropped after the test."""
+    name = f"{make_url(database_url).database}_empty"
+    {{ await }}run_admin(admin, f'CREATE DATABASE "{name}"')
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    {{ await }}run_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+{% else %}
+def empty_database_url(tmp_path: Path) -> str:
+    """A database with nothing in it."""
+    return f"sqlite:///{tmp_path / 'empty.db'}"
+{% endif %}
+
+
+{% endif %}
 @pytest.fixture
 async def live_app(live_settings: Settings) -> AsyncIterator[FastAPI]:
     """The app with its real engine, pool and ``get_db``; run it with ``live_client`` or ``serving()``."""

@@ -6,30 +6,64 @@
 {% set Engine = "AsyncEngine" if is_async else "Engine" %}
 """Helpers for tests of the real wiring: a live app, a real server, the pool, the server admin."""
 
+{% set core = ["Connection"] + ([] if is_async else ["Engine"]) + ["delete"] + (["text"] if is_pg else []) %}
 import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+{% if cookiecutter.use_alembic %}
+from pathlib import Path
+{% endif %}
 {% if is_pg %}
 from typing import Any
 {% endif %}
 
 import uvicorn
+{% if cookiecutter.use_alembic %}
+from alembic import command
+from alembic.config import Config
+{% endif %}
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-{% if is_pg and is_async %}
-from sqlalchemy import delete, text
+from sqlalchemy import {{ core | join(", ") }}
+{% if is_async %}
 from sqlalchemy.ext.asyncio import AsyncEngine
-{% elif is_pg %}
-from sqlalchemy import Engine, delete, text
-{% else %}
-from sqlalchemy import delete
 {% endif %}
 
 from {{ slug }}.config import Settings
 from {{ slug }}.db import create_db_engine
+{% if cookiecutter.use_alembic %}
 from {{ slug }}.models import Item
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_schema(connection: Connection) -> None:
+    """Build the schema as production does, with the migrations (alembic upgrade head)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+{% else %}
+from {{ slug }}.models import Base, Item
+
+
+def create_schema(connection: Connection) -> None:
+    """Build the schema from the models, as the app's lifespan does."""
+    Base.metadata.create_all(connection)
+{% endif %}
+
+
+{{ async }}def migrate(engine: {{ Engine }}) -> None:
+    """Create the schema in ``engine``'s database."""
+{% if is_async %}
+    async with engine.begin() as connection:
+        await connection.run_sync(create_schema)
+{% else %}
+    with engine.begin() as connection:
+        create_schema(connection)
+{% endif %}
 
 
 {{ async }}def delete_committed_items(settings: Settings) -> None:

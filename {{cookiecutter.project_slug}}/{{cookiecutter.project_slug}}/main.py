@@ -14,7 +14,9 @@ from . import __version__
 from .config import Settings, get_settings
 from .db import create_db_engine, create_session_factory
 from .errors import install_error_handlers
+{% if not cookiecutter.use_alembic %}
 from .models import Base
+{% endif %}
 from .routes import health, items
 
 
@@ -29,6 +31,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_db_engine(settings)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+{% if cookiecutter.use_alembic %}
+    # The schema comes from migrations: run `alembic upgrade head` before starting.
+    try:
+        yield
+    finally:
+        {{ "await " if is_async }}engine.dispose()
+{% else %}
     try:
 {% if is_async %}
         async with engine.begin() as connection:
@@ -39,6 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         {{ "await " if is_async }}engine.dispose()
+{% endif %}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,0 +1,120 @@
+"""Quick tier: the non-Python files of every render pass their own checkers.
+
+Dockerfile: hadolint. compose.yaml: the Compose specification's JSON schema (no Docker
+engine runs here, so `docker compose config` is not available). GitHub workflows: the
+workflow JSON schema and actionlint. Plus YAML syntax, the pre-commit config, the
+license, and a scan for secrets.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import ALL_VARIANTS, BIN, actionlint, answers_for, python_tool, run, variant_params
+
+pytestmark = pytest.mark.parametrize("variant", variant_params(ALL_VARIANTS))
+
+LICENSE_FIRST_WORDS = {
+    "MIT": "MIT License",
+    "Apache-2.0": "Apache License",
+    "BSD-3-Clause": "BSD 3-Clause License",
+    "Proprietary": "Copyright (c) Your Name. All rights reserved.",
+}
+# A URL with a password that is not an obvious placeholder.
+CREDENTIALS_IN_URL = re.compile(r"://[^/\s:@]+:(?!password@|change-me@|postgres@|\$\{)[^@\s/]+@")
+
+
+def test_yaml_files_parse(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+
+    for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
+        assert isinstance(yaml.safe_load(path.read_text()), dict), path
+
+
+def test_dockerfile_passes_hadolint(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+    if not answers_for(variant)["use_docker"]:
+        assert not (project / "Dockerfile").exists()
+        return
+
+    result = run([str(BIN / "hadolint"), "--failure-threshold", "info", "Dockerfile"], project)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_file_matches_the_compose_specification(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+    if not answers_for(variant)["use_docker"]:
+        assert not (project / "compose.yaml").exists()
+        return
+
+    result = run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "compose.yaml"], project)
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+
+    assert result.returncode == 0, result.stdout
+    assert compose["services"]["app"]["build"] == "."
+    if variant["database"] == "postgresql":
+        postgres = compose["services"]["postgres"]
+        assert "healthcheck" in postgres
+        assert compose["services"]["app"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+        assert postgres["volumes"][0].split(":")[0] in compose["volumes"]
+
+
+def test_workflow_matches_the_schema_and_passes_actionlint(
+    render: Callable[..., Path], variant: dict[str, Any]
+) -> None:
+    project = render(**variant)
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    if answers_for(variant)["ci"] != "github":
+        assert not (project / ".github").exists()
+        return
+
+    schema = run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)], project)
+    lint = actionlint(workflow)
+    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+
+    assert schema.returncode == 0, schema.stdout
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert ("services" in jobs["test"]) == (variant["database"] == "postgresql")
+    for job in jobs.values():
+        for step in job["steps"]:
+            assert "uses" not in step or re.search(r"@v\d+\.\d+\.\d+$", step["uses"]), f"unpinned: {step['uses']}"
+
+
+def test_pre_commit_config_is_valid(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    result = run(python_tool("pre_commit", "validate-config", ".pre-commit-config.yaml"), render(**variant))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_license_file_and_metadata_agree(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+    license_id = answers_for(variant)["license"]
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+
+    assert (project / "LICENSE").read_text().lstrip().startswith(LICENSE_FIRST_WORDS[str(license_id)])
+    assert metadata["license-files"] == ["LICENSE"]
+    if license_id == "Proprietary":
+        assert metadata["license"] == "LicenseRef-Proprietary"
+        assert "Private :: Do Not Upload" in metadata["classifiers"]
+    else:
+        assert metadata["license"] == license_id
+
+
+def test_no_secrets_in_the_rendered_project(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+    found = [
+        f"{path.relative_to(project)}: {match.group(0)}"
+        for path in project.rglob("*")
+        if path.is_file() and path.name != ".env.example"
+        for match in CREDENTIALS_IN_URL.finditer(path.read_text())
+    ]
+
+    assert found == []
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
