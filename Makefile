@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-fast render lint clean
+.PHONY: help test test-fast render lint bench bench-quick clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,16 @@ test-fast: $(VENV)/.installed  ## Only the quick tier: render every variant, lin
 
 render: $(VENV)/.installed  ## Render the default project into build/
 	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir build
+
+$(VENV)/.bench-installed: $(VENV)/.installed requirements/bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed  ## Benchmark every variant against a raw baseline and the naive tutorial (~15 min)
+	$(BIN)/python -m benchmarks.run
+
+bench-quick: $(VENV)/.bench-installed  ## The same at c=64 with short runs (under 3 min)
+	$(BIN)/python -m benchmarks.run --quick
 
 lint: $(VENV)/.installed  ## Lint the template's own Python (hooks, tests, extensions)
 	$(BIN)/ruff check .

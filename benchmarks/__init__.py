@@ -1,0 +1,1 @@
+"""Benchmark harness for the rendered variants: ``python -m benchmarks.run --help``."""

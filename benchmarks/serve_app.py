@@ -1,0 +1,43 @@
+"""Serves a rendered project's app unchanged, plus one benchmark-only route.
+
+``GET /__bench/pool`` reports the app's connection pool (``app.state.engine``, set in the
+app's lifespan), so the harness can check that every connection went back after a run.
+Everything else, the lifespan included, goes to the app untouched. Run it with the rendered
+project as the working directory:
+
+    BENCH_APP=items_service.main:app uvicorn benchmarks.serve_app:app
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from typing import Any
+
+POOL_PATH = "/__bench/pool"
+
+_module, _, _attribute = os.environ.get("BENCH_APP", "items_service.main:app").partition(":")
+inner: Any = getattr(importlib.import_module(_module), _attribute)
+
+
+def pool_status() -> dict[str, Any]:
+    engine = inner.state.engine
+    pool = engine.pool  # an AsyncEngine's .pool is its sync engine's pool
+    settings = inner.state.settings
+    return {
+        "pool": type(pool).__name__,
+        "checked_out": pool.checkedout(),
+        "size": pool.size(),
+        "max_overflow": settings.db_max_overflow,
+    }
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http" and scope["path"] == POOL_PATH:
+        body = json.dumps(pool_status()).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return
+    await inner(scope, receive, send)
