@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 import tomllib
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from helpers import DEFAULT_SLUG, ROOT, python_tool, run
 
 NAME = 'Café "Ö\'Brien"'  # quotes of both kinds and non-ASCII
@@ -36,6 +38,10 @@ def test_quotes_backslashes_and_non_ascii_are_rendered_exactly(render: Callable[
     assert pyproject["project"]["description"] == DESCRIPTION
     assert pyproject["project"]["authors"] == [{"name": AUTHOR, "email": "you@example.com"}]
     assert (project / "README.md").read_text().startswith(f"# {NAME}\n\n{DESCRIPTION}\n")
+    assert json.loads((project / ".cookiecutter.json").read_text())["author_name"] == AUTHOR
+    assert "Zoë" in (project / "LICENSE").read_text()
+    for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
+        assert isinstance(yaml.safe_load(path.read_text()), dict), path
     for check in (["check"], ["format", "--check"]):
         result = run(python_tool("ruff", *check, "--no-cache", "."), project)
         assert result.returncode == 0, result.stdout

@@ -44,8 +44,10 @@ def test_dockerfile_passes_hadolint(render: Callable[..., Path], variant: dict[s
         return
 
     result = run([str(BIN / "hadolint"), "--failure-threshold", "info", "Dockerfile"], project)
+    users = re.findall(r"^USER (\S+)$", (project / "Dockerfile").read_text(), re.MULTILINE)
 
     assert result.returncode == 0, result.stdout + result.stderr
+    assert users[-1] not in {"root", "0"}, "the image runs as an unprivileged user"
 
 
 def test_compose_file_matches_the_compose_specification(render: Callable[..., Path], variant: dict[str, Any]) -> None:
