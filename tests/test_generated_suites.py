@@ -103,7 +103,7 @@ def test_mypy_strict_passes(
 @pytest.mark.parametrize("variant", variant_params([v for v in SESSION_VARIANTS if v["database"] == "postgresql"]))
 def test_generated_suite_explains_an_unreachable_server(render: Callable[..., Path], variant: dict[str, Any]) -> None:
     result = run(
-        python_tool("pytest", "-p", "no:cacheprovider", "-q"),
+        python_tool("pytest", "-p", "no:cacheprovider", "-q", "tests/test_items.py"),
         render(**variant),
         TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:9/postgres",
     )

@@ -19,7 +19,8 @@ from {{ cookiecutter.project_slug }}.db import create_db_engine
 from {{ cookiecutter.project_slug }}.models import Base
 
 config = context.config
-if config.config_file_name is not None:
+# Programs that run migrations in-process (the tests) keep their own logging setup.
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata

@@ -1,5 +1,9 @@
 {% set is_async = cookiecutter.session_mode == "async" %}
 {% set is_sqlite = cookiecutter.database == "sqlite" %}
+{% set Engine = "AsyncEngine" if is_async else "Engine" %}
+{% set Session = "AsyncSession" if is_async else "Session" %}
+{% set sessionmaker = "async_sessionmaker" if is_async else "sessionmaker" %}
+{% set create_engine = "create_async_engine" if is_async else "create_engine" %}
 """Database engine, sessions and the per-request session dependency."""
 
 {% if is_async %}
@@ -7,10 +11,9 @@ from collections.abc import AsyncIterator
 {% else %}
 from collections.abc import Iterator
 {% endif %}
-{% if is_sqlite %}
 from typing import Annotated, Any, cast
-{% else %}
-from typing import Annotated, cast
+{% if not is_sqlite and is_async %}
+from uuid import uuid4
 {% endif %}
 
 from fastapi import Depends, Request
@@ -25,26 +28,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 {% elif is_async %}
+from sqlalchemy import Engine, event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 {% else %}
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 {% endif %}
 
 from .config import Settings
+{% if is_sqlite %}
 
-{% if not is_sqlite %}
-# Shown in pg_stat_activity, so the service's connections are easy to find.
-APPLICATION_NAME = "{{ cookiecutter.project_slug }}"
-
-{% endif %}{% set Engine = "AsyncEngine" if is_async else "Engine" %}
-{% set Session = "AsyncSession" if is_async else "Session" %}
-{% set sessionmaker = "async_sessionmaker" if is_async else "sessionmaker" %}
-{% set create_engine = "create_async_engine" if is_async else "create_engine" %}
 
 def create_db_engine(settings: Settings) -> {{ Engine }}:
     """Create the engine, which owns the process's connection pool."""
-{% if is_sqlite %}
     connect_args = {"check_same_thread": False}
     if make_url(settings.database_url).database in {None, "", ":memory:"}:
         # An in-memory database lives in one connection, shared by every session.
@@ -62,7 +60,6 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
             pool_recycle=settings.db_pool_recycle,
-            pool_pre_ping=settings.db_pool_pre_ping,
             connect_args=connect_args,
         )
     configure_sqlite(engine{{ ".sync_engine" if is_async }})
@@ -70,9 +67,11 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """Enforce foreign keys, and let SQLAlchemy emit BEGIN instead of sqlite3's legacy mode.
+    """Enforce foreign keys, use write-ahead logging, and let SQLAlchemy emit BEGIN.
 
-    In the legacy mode SELECTs run outside transactions and SAVEPOINTs do not nest.
+    WAL lets readers go on while one request writes. SQLAlchemy's BEGIN replaces the
+    sqlite3 module's legacy mode, in which SELECTs run outside transactions and
+    SAVEPOINTs do not nest.
     """
 
     @event.listens_for(engine, "connect")
@@ -80,29 +79,88 @@ def configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")  # ignored by in-memory databases
+        cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; syncs at checkpoints
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 {% else %}
-    return {{ create_engine }}(
+
+# Shown in pg_stat_activity, so the service's connections are easy to find.
+APPLICATION_NAME = "{{ cookiecutter.project_slug }}"
+
+
+def create_db_engine(settings: Settings) -> {{ Engine }}:
+    """Create the engine, which owns the process's connection pool."""
+{% if is_async %}
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout,
+        "server_settings": {"application_name": APPLICATION_NAME},
+    }
+    if settings.db_pgbouncer:
+        # PgBouncer (transaction pooling) may run each transaction on another server
+        # connection, so no prepared statement may be reused across transactions:
+        # no statement caches, and unique names for the statements asyncpg prepares.
+        connect_args |= {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": lambda: f"__asyncpg_{uuid4()}__",
+        }
+{% else %}
+    connect_args: dict[str, Any] = {
+        "connect_timeout": settings.db_connect_timeout,
+        "application_name": APPLICATION_NAME,
+    }
+    if settings.db_pgbouncer:
+        # PgBouncer (transaction pooling) may run each transaction on another server
+        # connection: psycopg must not prepare statements on the server.
+        connect_args["prepare_threshold"] = None
+{% endif %}
+    pooling: dict[str, Any] = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+        "pool_recycle": settings.db_pool_recycle,
+    }
+    if settings.db_null_pool:
+        pooling = {"poolclass": NullPool}  # a connection per request, e.g. when PgBouncer pools them
+{% if is_async %}
+    engine = create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=settings.db_pool_pre_ping,
-{% if is_async %}
-        connect_args={
-            "timeout": settings.db_connect_timeout,
-            "server_settings": {"application_name": APPLICATION_NAME},
-        },
-{% else %}
-        connect_args={"connect_timeout": settings.db_connect_timeout, "application_name": APPLICATION_NAME},
-{% endif %}
+        connect_args=connect_args,
+        **pooling,
     )
+    discard_closed_connections(engine.sync_engine)
+    return engine
+
+
+def discard_closed_connections(engine: Engine) -> None:
+    """Replace pooled connections that the server has closed, at no cost per request.
+
+    asyncpg sees a closed socket as soon as the event loop reads it, so connections
+    dropped by a database restart, a failover or pg_terminate_backend are replaced
+    before use. DB_POOL_PRE_PING=true also catches connections that died silently
+    (a network partition), at the price of a round trip (three statements with
+    asyncpg) on every request.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def check_open(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise exc.DisconnectionError("the server closed this connection")  # the pool reconnects
+{% else %}
+    return create_engine(
+        settings.database_url,
+        echo=settings.db_echo,
+        pool_pre_ping=settings.db_pool_pre_ping,
+        connect_args=connect_args,
+        **pooling,
+    )
+{% endif %}
 {% endif %}
 
 
@@ -112,8 +170,12 @@ def create_session_factory(engine: {{ Engine }}) -> {{ sessionmaker }}[{{ Sessio
     return {{ sessionmaker }}(engine, expire_on_commit=False)
 
 
-def get_session_factory(request: Request) -> {{ sessionmaker }}[{{ Session }}]:
-    """The session factory that the app's lifespan created (tests override this)."""
+async def get_session_factory(request: Request) -> {{ sessionmaker }}[{{ Session }}]:
+    """The session factory that the app's lifespan created (tests override this).
+
+    ``async`` although it awaits nothing: FastAPI runs plain ``def`` dependencies in
+    its thread pool, which costs a thread hand-off on every request.
+    """
     return cast("{{ sessionmaker }}[{{ Session }}]", request.app.state.session_factory)
 
 
