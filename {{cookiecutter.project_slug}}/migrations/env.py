@@ -1,4 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
+{% from "variant.jinja" import is_async with context %}
 """Alembic environment: the URL comes from the app's settings, the schema from its models.
 
 `alembic upgrade head` connects with the app's own engine factory (same driver and

@@ -1,13 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
-{% set is_pg = cookiecutter.database == "postgresql" %}
-{% set slug = cookiecutter.project_slug %}
-{% set async = "async " if is_async else "" %}
-{% set await = "await " if is_async else "" %}
-{% set Engine = "AsyncEngine" if is_async else "Engine" %}
-{% set Iterator = "AsyncIterator" if is_async else "Iterator" %}
-{% set Connection = "AsyncConnection" if is_async else "Connection" %}
-{% set sessionmaker = "async_sessionmaker" if is_async else "sessionmaker" %}
-{% set Session = "AsyncSession" if is_async else "Session" %}
+{% from "variant.jinja" import is_async, is_pg, slug, async, await, Engine, Connection, Session, sessionmaker, Iterator with context %}
 """Fixtures: a database for the test run, and one rolled-back transaction per test.
 
 ``client`` serves the app with every request's session joined to the test's

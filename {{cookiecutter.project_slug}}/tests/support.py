@@ -1,9 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
-{% set is_pg = cookiecutter.database == "postgresql" %}
-{% set slug = cookiecutter.project_slug %}
-{% set async = "async " if is_async else "" %}
-{% set await = "await " if is_async else "" %}
-{% set Engine = "AsyncEngine" if is_async else "Engine" %}
+{% from "variant.jinja" import is_async, is_pg, slug, async, await, Engine with context %}
 """Helpers for tests of the real wiring: a live app, a real server, the pool, the server admin."""
 
 {% set core = ["Connection"] + ([] if is_async else ["Engine"]) + ["delete"] + (["text"] if is_pg else []) %}

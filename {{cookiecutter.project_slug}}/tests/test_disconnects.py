@@ -1,4 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
+{% from "variant.jinja" import is_async with context %}
 """Clients that hang up mid-request, against a real uvicorn server: no connection leaks."""
 
 {% if is_async %}

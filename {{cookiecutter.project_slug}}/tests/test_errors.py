@@ -1,6 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
-{% set async = "async " if is_async else "" %}
-{% set await = "await " if is_async else "" %}
+{% from "variant.jinja" import is_async, async, await with context %}
 """Failures become clear responses that leak no SQL, stack trace or driver detail."""
 
 import pytest

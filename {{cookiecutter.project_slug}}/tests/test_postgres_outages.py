@@ -1,9 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
-{% set async = "async " if is_async else "" %}
-{% set await = "await " if is_async else "" %}
-{% set Engine = "AsyncEngine" if is_async else "Engine" %}
-{% set Iterator = "AsyncIterator" if is_async else "Iterator" %}
-{% set contextmanager = "asynccontextmanager" if is_async else "contextmanager" %}
+{% from "variant.jinja" import is_async, async, await, Engine, Iterator, contextmanager with context %}
 """Lost connections and outages of the PostgreSQL server: 503 while it lasts, then recovery."""
 
 {% if is_async %}

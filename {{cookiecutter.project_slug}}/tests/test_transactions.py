@@ -1,7 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
-{% set async = "async " if is_async else "" %}
-{% set await = "await " if is_async else "" %}
-{% set Iterator = "AsyncIterator" if is_async else "Iterator" %}
+{% from "variant.jinja" import is_async, async, await, Iterator with context %}
 """Each request is one transaction: all of its writes commit, or none do."""
 
 from collections.abc import {{ Iterator }}

@@ -1,7 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
-{% set async = "async " if is_async else "" %}
-{% set await = "await " if is_async else "" %}
-{% set Session = "AsyncSession" if is_async else "Session" %}
+{% from "variant.jinja" import is_async, async, await, Session with context %}
 """Data access for items. Functions flush but never commit: the request's session does."""
 
 from collections.abc import Sequence

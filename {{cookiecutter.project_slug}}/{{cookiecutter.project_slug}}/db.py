@@ -1,9 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
-{% set is_sqlite = cookiecutter.database == "sqlite" %}
-{% set Engine = "AsyncEngine" if is_async else "Engine" %}
-{% set Session = "AsyncSession" if is_async else "Session" %}
-{% set sessionmaker = "async_sessionmaker" if is_async else "sessionmaker" %}
-{% set create_engine = "create_async_engine" if is_async else "create_engine" %}
+{% from "variant.jinja" import is_async, is_sqlite, Engine, Session, sessionmaker, create_engine with context %}
 """Database engine, sessions and the per-request session dependency."""
 
 {% if is_async %}

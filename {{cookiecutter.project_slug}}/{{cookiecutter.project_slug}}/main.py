@@ -1,4 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
+{% from "variant.jinja" import is_async with context %}
 """The FastAPI application: ``uvicorn {{ cookiecutter.project_slug }}.main:app``."""
 
 from collections.abc import AsyncIterator

@@ -1,4 +1,4 @@
-{% set is_async = cookiecutter.session_mode == "async" %}
+{% from "variant.jinja" import is_async with context %}
 """Liveness check that includes a round trip to the database."""
 
 from fastapi import APIRouter
