@@ -138,23 +138,23 @@ class PythonClient(LoadTool):
         ]
 
 
-def install_wrk() -> str | None:
-    """Install wrk from Debian's packages when running as root; returns its path or None."""
+def apt_install(package: str) -> str | None:
+    """Install a command from Debian's packages when running as root; returns its path or None."""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         return None
-    print("wrk is missing; installing it with apt-get (running as root)", flush=True)
+    print(f"{package} is missing; installing it with apt-get (running as root)", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
         if subprocess.run(command, env=env, capture_output=True, check=False, timeout=600).returncode:
             return None
-    return shutil.which("wrk")
+    return shutil.which(package, path=f"{os.environ.get('PATH', '')}:/usr/sbin")
 
 
 def choose_tool(preference: str) -> LoadTool:
     """``auto``: wrk, installed if missing and possible, else the Python client."""
     if preference == "python":
         return PythonClient()
-    executable = shutil.which("wrk") or install_wrk()
+    executable = shutil.which("wrk") or apt_install("wrk")
     if executable:
         return Wrk(executable)
     if preference == "wrk":

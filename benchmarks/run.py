@@ -20,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -31,6 +32,7 @@ from sqlalchemy.engine import make_url
 from . import profiler, report
 from .databases import DEFAULT_ADMIN_URL, Postgres, postgres_database, seed
 from .load import WORKLOADS, LoadTool, choose_tool
+from .pgbouncer import pgbouncer
 from .records import BenchRun, Measurement, ServerRecord
 from .servers import Server, ServerSpec, start
 from .targets import NAIVE, RAW, TARGET_CONCURRENCY, evaluate
@@ -53,6 +55,7 @@ class Plan:
     variant_env: dict[str, str] = field(default_factory=dict)
     uvicorn_args: list[str] = field(default_factory=list)
     variant_pg_port: int | None = None  # e.g. a PgBouncer in front of the server
+    pgbouncer: bool = False
     server_cpus: str = "0"
     load_cpus: str = "1"
 
@@ -91,6 +94,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--variant-pg-port", type=int, help="variants reach PostgreSQL on this port instead (e.g. through PgBouncer)"
     )
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="variants reach PostgreSQL through a PgBouncer in transaction pooling mode (sets DB_PGBOUNCER=true)",
+    )
     parser.add_argument("--server-cpus", default="0", help="taskset CPU list for the servers (default 0)")
     parser.add_argument("--load-cpus", default="1", help="taskset CPU list for the load generator (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the rendered projects and server logs")
@@ -120,6 +128,7 @@ def build_plan(args: argparse.Namespace, variant_names: list[str]) -> Plan:
         variant_env=dict(item.split("=", 1) for item in args.variant_env),
         uvicorn_args=args.uvicorn_arg,
         variant_pg_port=args.variant_pg_port,
+        pgbouncer=args.pgbouncer,
         server_cpus=args.server_cpus,
         load_cpus=args.load_cpus,
     )
@@ -169,6 +178,7 @@ def describe(plan: Plan, tool: LoadTool, template: Path, postgres: Postgres | No
                 *(f"{k}={v}" for k, v in plan.variant_env.items()),
                 *plan.uvicorn_args,
                 *([f"PostgreSQL port {plan.variant_pg_port}"] if plan.variant_pg_port else []),
+                *(["through PgBouncer (transaction pooling)"] if plan.pgbouncer else []),
             ]
         )
         or "none",
@@ -350,9 +360,13 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="items-bench-"))
     needs_postgres = any(key in {"raw", "naive"} or key.startswith("postgresql") for key in plan.servers)
     postgres = Postgres(args.pg_url) if needs_postgres else None
+    cleanup = ExitStack()
     try:
         if postgres:
             postgres.drop_stale()
+        if plan.pgbouncer:
+            port = cleanup.enter_context(pgbouncer(args.pg_url, plan.pool_size))
+            plan = replace(plan, variant_pg_port=port, variant_env={"DB_PGBOUNCER": "true", **plan.variant_env})
         wanted = [v for v in variants if v.name in plan.servers] or variants[:1]  # baselines need one for the schema
         renders = {variant.name: render(template, variant, workdir / "render") for variant in wanted}
         print(f"rendered {', '.join(renders)} from {template} in {time.monotonic() - started:.1f}s")
@@ -361,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         for key in plan.servers:
             bench.server(key, renders, results_dir)
     finally:
+        cleanup.close()
         if postgres:
             postgres.close()
         if args.keep:

@@ -15,6 +15,9 @@ import json
 import os
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.pool import Pool, QueuePool
+
 POOL_PATH = "/__bench/pool"
 
 _module, _, _attribute = os.environ.get("BENCH_APP", "items_service.main:app").partition(":")
@@ -27,10 +30,33 @@ def pool_status() -> dict[str, Any]:
     settings = inner.state.settings
     return {
         "pool": type(pool).__name__,
-        "checked_out": pool.checkedout(),
-        "size": pool.size(),
-        "max_overflow": settings.db_max_overflow,
+        "checked_out": pool.checkedout() if isinstance(pool, QueuePool) else _counted(pool),
+        "size": pool.size() if isinstance(pool, QueuePool) else 0,
+        "max_overflow": settings.db_max_overflow if isinstance(pool, QueuePool) else 0,
     }
+
+
+_open: dict[int, int] = {}  # id(pool) -> connections handed out and not yet returned
+
+
+def _counted(pool: Pool) -> int:
+    """Pools without a count (NullPool): count checkouts minus checkins from the first probe on.
+
+    The harness probes right after start-up, when no request holds a connection.
+    """
+    key = id(pool)
+    if key not in _open:
+        _open[key] = 0
+
+        def checkout(*_: Any) -> None:
+            _open[key] += 1
+
+        def checkin(*_: Any) -> None:
+            _open[key] -= 1
+
+        event.listen(pool, "checkout", checkout)
+        event.listen(pool, "checkin", checkin)
+    return _open[key]
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

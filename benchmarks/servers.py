@@ -60,12 +60,10 @@ class Server:
         return self.process.pid
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time the server has used so far, all threads (Linux /proc); None elsewhere."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        """User + system CPU time the server (and its workers, with --workers) has used so far; Linux only."""
+        processes = [self.pid, *_children(self.pid)]
+        times = [_cpu_seconds(pid) for pid in processes]
+        return None if times[0] is None else sum(t for t in times if t is not None)
 
     def get_json(self, path: str, timeout: float = 5) -> Any:
         with urllib.request.urlopen(self.base_url + path, timeout=timeout) as response:  # noqa: S310 - loopback URL
@@ -117,6 +115,24 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of one process, all threads (from /proc); None if unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _children(pid: int) -> list[int]:
+    """The worker processes uvicorn --workers starts (Linux /proc); empty elsewhere."""
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(child) for task in tasks for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
 
 
 def start(spec: ServerSpec, log_dir: Path, cpus: str | None, uvicorn_args: list[str] | None = None) -> Server:

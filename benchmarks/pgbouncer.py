@@ -1,0 +1,103 @@
+"""A throw-away PgBouncer in transaction pooling mode, between the variants and PostgreSQL.
+
+    python -m benchmarks.run --pgbouncer --uvicorn-arg=--workers=2 ...
+
+Writes its config into a temporary directory, listens on a free loopback port, trusts every
+client (loopback only, like the server behind it) and forwards every database name to the
+benchmark's PostgreSQL. Stopped and removed when the run ends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from .load import apt_install
+from .servers import free_port
+
+CONFIG = """\
+[databases]
+* = host={host} port={port}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {listen_port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {directory}/userlist.txt
+pool_mode = transaction
+default_pool_size = {pool_size}
+max_client_conn = 1000
+ignore_startup_parameters = extra_float_digits
+logfile = {directory}/pgbouncer.log
+pidfile = {directory}/pgbouncer.pid
+"""
+
+
+@contextmanager
+def pgbouncer(admin_url: str, pool_size: int) -> Iterator[int]:
+    """Run PgBouncer in front of ``admin_url``'s server; yields the port it listens on."""
+    binary = shutil.which("pgbouncer", path=f"{os.environ.get('PATH', '')}:/usr/sbin") or apt_install("pgbouncer")
+    if binary is None:
+        raise SystemExit("pgbouncer is not installed and could not be installed (needs root and apt-get)")
+    url = make_url(admin_url)
+    directory = Path(tempfile.mkdtemp(prefix="items-bench-pgbouncer-"))
+    directory.chmod(0o755)  # readable by the unprivileged user PgBouncer switches to under root
+    port = free_port()
+    (directory / "pgbouncer.ini").write_text(
+        CONFIG.format(
+            host=url.host or "127.0.0.1",
+            port=url.port or 5432,
+            listen_port=port,
+            pool_size=pool_size,
+            directory=directory,
+        )
+    )
+    (directory / "userlist.txt").write_text(f'"{url.username or "postgres"}" ""\n')
+    for path in directory.iterdir():
+        path.chmod(0o644)
+    # PgBouncer refuses to run as root: -u switches to the server's own account.
+    command = [binary, *(["-u", "postgres"] if os.geteuid() == 0 else []), str(directory / "pgbouncer.ini")]
+    if os.geteuid() == 0:
+        shutil.chown(directory, "postgres")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        _wait_listening(port, process, directory / "pgbouncer.log")
+        print(f"pgbouncer {_version(binary)}: transaction pooling on 127.0.0.1:{port}, pool {pool_size}", flush=True)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _version(binary: str) -> str:
+    output = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False).stdout
+    return output.split()[1] if output.startswith("PgBouncer ") else "?"
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            raise SystemExit(f"pgbouncer exited with {process.returncode}:\n{text[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"pgbouncer did not listen on port {port} within {timeout:.0f}s")
