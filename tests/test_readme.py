@@ -2,7 +2,9 @@
 
 The default variant is copied out, and the shell commands of the README's
 "Quick start" and "Tests" sections run exactly as written: `make install`
-builds .venv from PyPI, `make run` serves the app, `make test` passes.
+builds .venv from PyPI, `make run` serves the app, `make test` passes. Renders
+that require a newer Python are installed the way their README says, with that
+interpreter, and pass their tests on it.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from helpers import clean_env
+from helpers import OPTIONS, REDUCED_VARIANTS, clean_env, variant_params
 
 pytestmark = pytest.mark.slow
 
@@ -32,8 +35,8 @@ def readme_commands(readme: str, section: str) -> list[str]:
     return [line.split("  #")[0].strip() for line in block.group(1).splitlines() if line.strip()]
 
 
-def shell(command: str, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    env = clean_env()
+def shell(command: str, cwd: Path, timeout: float = 900, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    env = clean_env(**env_vars)
     env.pop("VIRTUAL_ENV", None)
     return subprocess.run(
         ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -94,6 +97,53 @@ def test_readme_quick_start_and_tests_work_in_a_fresh_environment(render: Callab
 
     assert tests == ["make test"]
     result = shell(tests[0], project)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    assert re.search(r"\d+ passed", result.stdout)
+    assert "failed" not in result.stdout
+
+
+def interpreter(version: str) -> str | None:
+    """A ``python<version>`` that runs: on PATH, or one that pyenv installed."""
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(map(str, pyenv_root.glob(f"versions/{version}.*/bin/python{version}")), reverse=True)
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+NEWER_PYTHON = [v for v in REDUCED_VARIANTS if v.get("python_version", OPTIONS["python_version"][0]) != "3.11"]
+
+
+@pytest.mark.parametrize("variant", variant_params(NEWER_PYTHON))
+def test_a_newer_python_render_installs_and_passes_on_that_python(
+    render: Callable[..., Path], variant: dict[str, Any], server_url: str, tmp_path: Path
+) -> None:
+    version = variant["python_version"]
+    python = interpreter(version)
+    if python is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"Python {version} is not installed: the python_version={version} render needs it")
+        pytest.skip(f"Python {version} is not installed here (pyenv install {version})")
+    project = shutil.copytree(render(**variant), tmp_path / "project")
+    assert f"make install PYTHON=python{version}" in (project / "README.md").read_text()
+
+    result = shell(f"make install PYTHON={python}", project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    venv_python = project / ".venv" / "bin" / "python"
+    version_check = subprocess.run(
+        [venv_python, "-c", "import sys; print(sys.version)"], capture_output=True, text=True, check=True
+    )
+    assert version_check.stdout.startswith(f"{version}.")
+
+    result = shell("make test", project, TEST_DATABASE_URL=server_url)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
     assert re.search(r"\d+ passed", result.stdout)
     assert "failed" not in result.stdout
