@@ -12,7 +12,7 @@ def test_defaults_are_quiet_and_closed() -> None:
     assert defaults["debug"] is False
     assert defaults["db_echo"] is False
 {% if cookiecutter.database == "postgresql" %}
-    assert defaults["db_pool_pre_ping"] is {{ "False" if cookiecutter.session_mode == "async" else "True" }}
+    assert defaults["db_pool_pre_ping"] is False  # closed connections are replaced without it
     assert defaults["db_pgbouncer"] is False
     assert defaults["db_null_pool"] is False
 {% endif %}

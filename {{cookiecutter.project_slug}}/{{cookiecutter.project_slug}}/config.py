@@ -29,12 +29,8 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=10.0, gt=0)
     db_pool_recycle: int = Field(default=1800, ge=-1)
 {% if cookiecutter.database == "postgresql" %}
-{% if cookiecutter.session_mode == "async" %}
     # Closed connections are replaced without it (see db.py); true also catches silent failures.
     db_pool_pre_ping: bool = False
-{% else %}
-    db_pool_pre_ping: bool = True
-{% endif %}
     db_connect_timeout: int = Field(default=5, ge=1)
     # Behind PgBouncer in transaction pooling mode (see README.md):
     db_pgbouncer: bool = False

@@ -1,6 +1,9 @@
 {% from "variant.jinja" import is_async, is_sqlite, Engine, Session, sessionmaker, create_engine with context %}
 """Database engine, sessions and the per-request session dependency."""
 
+{% if not is_sqlite and not is_async %}
+import selectors
+{% endif %}
 {% if is_async %}
 from collections.abc import AsyncIterator
 {% else %}
@@ -27,7 +30,7 @@ from sqlalchemy import Engine, event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 {% else %}
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 {% endif %}
@@ -121,40 +124,45 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
     }
     if settings.db_null_pool:
         pooling = {"poolclass": NullPool}  # a connection per request, e.g. when PgBouncer pools them
-{% if is_async %}
-    engine = create_async_engine(
+    engine = {{ create_engine }}(
         settings.database_url,
         echo=settings.db_echo,
         pool_pre_ping=settings.db_pool_pre_ping,
         connect_args=connect_args,
         **pooling,
     )
-    discard_closed_connections(engine.sync_engine)
+    discard_closed_connections(engine{{ ".sync_engine" if is_async }})
     return engine
 
 
 def discard_closed_connections(engine: Engine) -> None:
-    """Replace pooled connections that the server has closed, at no cost per request.
+    """Replace pooled connections that the server has closed, at almost no cost per request.
 
+{% if is_async %}
     asyncpg sees a closed socket as soon as the event loop reads it, so connections
+{% else %}
+    An idle connection has nothing to read: if its socket is readable, the server has
+    sent its farewell or hung up. So connections
+{% endif %}
     dropped by a database restart, a failover or pg_terminate_backend are replaced
     before use. DB_POOL_PRE_PING=true also catches connections that died silently
-    (a network partition), at the price of a round trip (three statements with
-    asyncpg) on every request.
+    (a network partition), at the price of a round trip on every request.
     """
 
     @event.listens_for(engine, "checkout")
     def check_open(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+{% if is_async %}
         if dbapi_connection.driver_connection.is_closed():
             raise exc.DisconnectionError("the server closed this connection")  # the pool reconnects
 {% else %}
-    return create_engine(
-        settings.database_url,
-        echo=settings.db_echo,
-        pool_pre_ping=settings.db_pool_pre_ping,
-        connect_args=connect_args,
-        **pooling,
-    )
+        if dbapi_connection.closed or _readable(dbapi_connection.fileno()):
+            raise exc.DisconnectionError("the server closed this connection")  # the pool reconnects
+
+
+def _readable(fd: int) -> bool:
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        return bool(selector.select(timeout=0))
 {% endif %}
 {% endif %}
 
