@@ -139,14 +139,15 @@ def discard_closed_connections(engine: Engine) -> None:
     """Replace pooled connections that the server has closed, at almost no cost per request.
 
 {% if is_async %}
-    asyncpg sees a closed socket as soon as the event loop reads it, so connections
+    asyncpg marks a connection closed as soon as the event loop reads the server's
+    goodbye from its socket.
 {% else %}
     An idle connection has nothing to read: if its socket is readable, the server has
-    sent its farewell or hung up. So connections
+    sent its goodbye or hung up.
 {% endif %}
-    dropped by a database restart, a failover or pg_terminate_backend are replaced
-    before use. DB_POOL_PRE_PING=true also catches connections that died silently
-    (a network partition), at the price of a round trip on every request.
+    Connections dropped by a database restart, a failover or pg_terminate_backend are
+    thus replaced before use. DB_POOL_PRE_PING=true also catches connections that died
+    silently (a network partition), at the price of a round trip on every request.
     """
 
     @event.listens_for(engine, "checkout")
