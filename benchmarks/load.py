@@ -138,6 +138,11 @@ class PythonClient(LoadTool):
         ]
 
 
+def find_command(name: str) -> str | None:
+    """The path of a command, also in /usr/sbin (where Debian puts daemons such as pgbouncer)."""
+    return shutil.which(name, path=f"{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin")
+
+
 def apt_install(package: str) -> str | None:
     """Install a command from Debian's packages when running as root; returns its path or None."""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
@@ -147,14 +152,14 @@ def apt_install(package: str) -> str | None:
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
         if subprocess.run(command, env=env, capture_output=True, check=False, timeout=600).returncode:
             return None
-    return shutil.which(package, path=f"{os.environ.get('PATH', '')}:/usr/sbin")
+    return find_command(package)
 
 
 def choose_tool(preference: str) -> LoadTool:
     """``auto``: wrk, installed if missing and possible, else the Python client."""
     if preference == "python":
         return PythonClient()
-    executable = shutil.which("wrk") or apt_install("wrk")
+    executable = find_command("wrk") or apt_install("wrk")
     if executable:
         return Wrk(executable)
     if preference == "wrk":

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from .load import apt_install
+from .load import apt_install, find_command
 from .servers import free_port
 
 CONFIG = """\
@@ -46,7 +46,7 @@ pidfile = {directory}/pgbouncer.pid
 @contextmanager
 def pgbouncer(admin_url: str, pool_size: int) -> Iterator[int]:
     """Run PgBouncer in front of ``admin_url``'s server; yields the port it listens on."""
-    binary = shutil.which("pgbouncer", path=f"{os.environ.get('PATH', '')}:/usr/sbin") or apt_install("pgbouncer")
+    binary = find_command("pgbouncer") or apt_install("pgbouncer")
     if binary is None:
         raise SystemExit("pgbouncer is not installed and could not be installed (needs root and apt-get)")
     url = make_url(admin_url)
@@ -65,9 +65,9 @@ def pgbouncer(admin_url: str, pool_size: int) -> Iterator[int]:
     (directory / "userlist.txt").write_text(f'"{url.username or "postgres"}" ""\n')
     for path in directory.iterdir():
         path.chmod(0o644)
-    # PgBouncer refuses to run as root: -u switches to the server's own account.
-    command = [binary, *(["-u", "postgres"] if os.geteuid() == 0 else []), str(directory / "pgbouncer.ini")]
-    if os.geteuid() == 0:
+    command = [binary, str(directory / "pgbouncer.ini")]
+    if os.geteuid() == 0:  # PgBouncer refuses to run as root: -u switches to the server's own account
+        command[1:1] = ["-u", "postgres"]
         shutil.chown(directory, "postgres")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:

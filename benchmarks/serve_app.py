@@ -28,12 +28,11 @@ def pool_status() -> dict[str, Any]:
     engine = inner.state.engine
     pool = engine.pool  # an AsyncEngine's .pool is its sync engine's pool
     settings = inner.state.settings
-    return {
-        "pool": type(pool).__name__,
-        "checked_out": pool.checkedout() if isinstance(pool, QueuePool) else _counted(pool),
-        "size": pool.size() if isinstance(pool, QueuePool) else 0,
-        "max_overflow": settings.db_max_overflow if isinstance(pool, QueuePool) else 0,
-    }
+    if isinstance(pool, QueuePool):
+        counts = {"checked_out": pool.checkedout(), "size": pool.size(), "max_overflow": settings.db_max_overflow}
+    else:
+        counts = {"checked_out": _counted(pool), "size": 0, "max_overflow": 0}
+    return {"pool": type(pool).__name__, **counts}
 
 
 _open: dict[int, int] = {}  # id(pool) -> connections handed out and not yet returned

@@ -97,11 +97,13 @@ def _against_naive(run: BenchRun) -> list[Target]:
         ]
         parts.append(f"errors at c={c}: {errors}" + (f"; stuck on {', '.join(stuck)}" if stuck else ""))
         evidence = "; ".join(parts)
-        met: bool | None = all(ratio >= MIN_RPS_VS_NAIVE for ratio, _ in worst.values())
+        met: bool | None
         if errors or stuck:
             met = False
         elif not worst:
             met = None  # the naive pattern answered nothing: nothing to compare with
+        else:
+            met = all(ratio >= MIN_RPS_VS_NAIVE for ratio, _ in worst.values())
         targets.append(Target(text, met, evidence))
     return targets
 
