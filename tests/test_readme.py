@@ -13,9 +13,7 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,8 @@ from typing import Any
 import httpx
 import pytest
 from helpers import OPTIONS, REDUCED_VARIANTS, answers_for, clean_env, variant_params
+
+from tools.serving import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -43,13 +43,6 @@ def shell(command: str, cwd: Path, timeout: float = 900, **env_vars: str) -> sub
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def check_server(command: str, cwd: Path) -> None:
     """Start the README's run command and use the API it serves."""
     port = free_port()
@@ -63,17 +56,10 @@ def check_server(command: str, cwd: Path) -> None:
         text=True,
         start_new_session=True,
     )
+    base_url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, server.communicate()[0]
-                try:
-                    if client.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "the server did not come up"
-                    time.sleep(0.3)
+        wait_until_healthy(base_url, server, timeout=60)
+        with httpx.Client(base_url=base_url, timeout=10) as client:
             created = client.post("/items/", json={"title": "From the README"})
             assert created.status_code == 201
             assert client.get(f"/items/{created.json()['id']}").json()["title"] == "From the README"
