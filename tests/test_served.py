@@ -18,9 +18,16 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(params=variant_params(SESSION_VARIANTS))
-def served(request: pytest.FixtureRequest, render: Callable[..., Path], tmp_path: Path) -> Iterator[httpx.Client]:
+def variant(request: pytest.FixtureRequest) -> dict[str, Any]:
+    answers: dict[str, Any] = request.param
+    return answers
+
+
+@pytest.fixture
+def served(
+    request: pytest.FixtureRequest, render: Callable[..., Path], variant: dict[str, Any], tmp_path: Path
+) -> Iterator[httpx.Client]:
     """``uvicorn <slug>.main:app`` for one variant, on an empty database; yields a client."""
-    variant: dict[str, Any] = request.param
     project = render(**variant)
     if variant["database"] == "postgresql":
         database_url = request.getfixturevalue("scratch_database")
