@@ -8,6 +8,8 @@ the same table to check each render.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 import sys
 from collections.abc import Mapping
@@ -46,8 +48,19 @@ def prune(project: Path, answers: Mapping[str, object]) -> None:
             path.unlink()
 
 
+def next_steps(project: Path) -> str:
+    """What to run now: ``cd`` into ``project``, then the commands of its README's quick start."""
+    readme = (project / "README.md").read_text()
+    block = re.search(r"\n## Quick start\n.*?```sh\n(.*?)```", readme, re.DOTALL)
+    if block is None:
+        return f"Created {project}: its README.md says how to start."
+    lines = [f"cd {shlex.quote(str(project))}", *block.group(1).splitlines()]
+    return "Created the project. Next steps (the README says more):\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def main() -> int:
     prune(Path.cwd(), json.loads(ANSWERS_JSON))
+    print(next_steps(Path.cwd()))
     return 0
 
 

@@ -19,7 +19,7 @@ from jinja2.exceptions import UndefinedError
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from local_extensions import plain_dirname, py_string, toml_string
+from local_extensions import RefusedAnswer, plain_dirname, py_string, refuse_bad_answers, toml_string
 
 VALID = answers_for({"project_slug": "items_service"})
 
@@ -177,3 +177,9 @@ def test_taken_names_cover_what_every_render_installs_and_ships(render: Callable
     assert {"fastapi", "sqlalchemy", "asyncpg", "uvloop", "tests", "migrations"} <= choosable
     missing = sorted(choosable - pre_gen_project.TAKEN_NAMES)
     assert missing == [], f"add to TAKEN_NAMES in hooks/pre_gen_project.py: {missing}"
+
+
+def test_answers_are_checked_as_far_as_they_are_given() -> None:
+    assert refuse_bad_answers({"project_name": "Class", "project_slug": "klass", "__names_checked": ""}) == ""
+    with pytest.raises(RefusedAnswer, match=r"^project_slug 'class' is a Python keyword"):
+        refuse_bad_answers({"project_name": "Class", "project_slug": "class"})
