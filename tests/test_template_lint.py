@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
 import yaml
-from helpers import ALL_VARIANTS, BIN, ROOT, actionlint, python_tool, run
+from helpers import ALL_VARIANTS, BIN, DEFAULT_SLUG, ROOT, actionlint, clean_env, python_tool, run
 
 
 def test_ruff_check_passes_on_the_template_sources() -> None:
@@ -71,3 +73,26 @@ def test_template_ci_workflow_passes_the_schema_and_actionlint() -> None:
 
     assert schema.returncode == 0, schema.stdout
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_the_readme_first_commands_work_as_pasted(tmp_path: Path) -> None:
+    """The template README's first block, run from this checkout, with Enter for every prompt."""
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```sh\n(.*?)```", readme.split("\n## Use it\n", 1)[1], re.DOTALL)
+    assert block, "no sh block under ## Use it"
+    commands = [line for line in block.group(1).splitlines() if not line.startswith("pip install")]
+
+    assert "<" not in "".join(line.split("#")[0] for line in commands), "a placeholder cannot be pasted"
+    for command in commands:
+        result = subprocess.run(
+            ["bash", "-c", command],
+            cwd=ROOT,
+            input="\n" * 30,
+            env={**clean_env(), "HOME": str(tmp_path), "PATH": f"{BIN}:{os.environ['PATH']}"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "projects" / DEFAULT_SLUG / "pyproject.toml").is_file()
