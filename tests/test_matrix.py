@@ -54,9 +54,10 @@ SAMPLE = ["tests/test_served.py", "tests/test_static_checks.py", "tests/test_cru
 def collect(*options: str) -> subprocess.CompletedProcess[str]:
     """``pytest --collect-only -q <options>``, without loading the plugins collection does not need."""
     plugins = ["-p", "no:cacheprovider", "-p", "asyncio"]  # pytest-asyncio owns an ini key of pyproject.toml
-    return run(
-        python_tool("pytest", "--collect-only", "-q", *plugins, *options), ROOT, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"
-    )
+    # No server: collecting creates no database, so the left-behind check (which other runs can trip) is off.
+    no_server = "postgresql://nobody@127.0.0.1:1/none"
+    command = python_tool("pytest", "--collect-only", "-q", *plugins, *options)
+    return run(command, ROOT, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", TEST_DATABASE_URL=no_server)
 
 
 def collected(*options: str) -> set[str]:
