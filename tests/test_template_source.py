@@ -72,6 +72,21 @@ def test_python_templates_keep_their_jinja_small(path: Path) -> None:
     assert text.count("{%") <= MAX_STATEMENTS
 
 
+@pytest.mark.parametrize("path", [path for path in python_templates() if path.name.startswith("test_")], ids=rel)
+def test_which_tests_exist_is_decided_by_files_not_conditionals(path: Path) -> None:
+    """A variant-specific test lives in its own file (MANIFEST or _variants/), so the template's
+    layout alone says which tests a render has (tests/test_generated_suites.py relies on it)."""
+    lines = path.read_text().splitlines()
+    inside = [
+        f"{first + offset}: {line.strip()}"
+        for first, length in conditional_spans("\n".join(lines))
+        for offset, line in enumerate(lines[first - 1 : first - 1 + length])
+        if re.match(r"(async )?def test_|\{\{ async \}\}def test_", line)
+    ]
+
+    assert inside == []
+
+
 def test_variant_directories_name_an_option_and_its_choices() -> None:
     for option in VARIANTS.iterdir():
         assert option.name in OPTIONS, option
