@@ -1,14 +1,14 @@
-{% from "variant.jinja" import is_async, async, await with context %}
+{% from "variant.jinja" import slug, async, await with context %}
 """Failures become clear responses that leak no SQL, stack trace or driver detail."""
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
-from {{ cookiecutter.project_slug }}.db import SessionDep
-from {{ cookiecutter.project_slug }}.models import Item
+from {{ slug }}.db import SessionDep
+from {{ slug }}.models import Item
 
-INTERNALS = ("Traceback", "SELECT", "INSERT", "sqlalche.me", "Error", "{{ cookiecutter.project_slug }}", "line ")
+INTERNALS = ("Traceback", "SELECT", "INSERT", "sqlalche.me", "Error", "{{ slug }}", "line ")
 
 
 def assert_leaks_nothing(response: Response) -> None:

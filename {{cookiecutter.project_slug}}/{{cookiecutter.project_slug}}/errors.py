@@ -1,3 +1,4 @@
+{% from "variant.jinja" import is_pg with context %}
 """Map failures to clear HTTP responses that leak no internals, and document them."""
 
 import json
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying after a 503.
 RETRY_AFTER = "5"
-{% if cookiecutter.database == "postgresql" %}
+{% if is_pg %}
 # SQLSTATEs that mean the server cannot serve us now: connection exception (08),
 # insufficient resources such as too many connections (53), operator intervention
 # such as shutdown or cancelled query (57), database not accepting connections (55000).
@@ -59,7 +60,7 @@ def is_unavailable(error: Exception) -> bool:
         return True  # pool exhausted, server unreachable or gone, connection closed
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True
-{% if cookiecutter.database == "postgresql" %}
+{% if is_pg %}
     if isinstance(error, exc.DBAPIError) and str(getattr(error.orig, "sqlstate", "")).startswith(UNAVAILABLE_SQLSTATES):
         return True
 {% endif %}

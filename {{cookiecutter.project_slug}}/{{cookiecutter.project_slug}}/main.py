@@ -1,5 +1,5 @@
-{% from "variant.jinja" import is_async with context %}
-"""The FastAPI application: ``uvicorn {{ cookiecutter.project_slug }}.main:app``."""
+{% from "variant.jinja" import is_async, slug, await with context %}
+"""The FastAPI application: ``uvicorn {{ slug }}.main:app``."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,7 +36,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        {{ "await " if is_async }}engine.dispose()
+        {{ await }}engine.dispose()
 {% else %}
     try:
 {% if is_async %}
@@ -47,7 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {% endif %}
         yield
     finally:
-        {{ "await " if is_async }}engine.dispose()
+        {{ await }}engine.dispose()
 {% endif %}
 
 

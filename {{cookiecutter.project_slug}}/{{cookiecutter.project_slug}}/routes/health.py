@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async with context %}
+{% from "variant.jinja" import async, await with context %}
 """Liveness check that includes a round trip to the database."""
 
 from fastapi import APIRouter
@@ -12,6 +12,6 @@ router = APIRouter(tags=["health"], responses=DATABASE_ERRORS)
 
 
 @router.get("/health")
-{{ "async " if is_async }}def health(db: SessionDep) -> Health:
-    {{ "await " if is_async }}db.execute(text("SELECT 1"))
+{{ async }}def health(db: SessionDep) -> Health:
+    {{ await }}db.execute(text("SELECT 1"))
     return Health(status="ok")
