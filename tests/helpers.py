@@ -65,3 +65,26 @@ def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def interpreter(version: str) -> str | None:
+    """A ``python<version>`` that runs: on PATH, or one that pyenv installed."""
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(map(str, pyenv_root.glob(f"versions/{version}.*/bin/python{version}")), reverse=True)
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def fresh_path() -> str:
+    """PATH as a fresh shell has it: no virtual environment on it, neither a project's nor this suite's."""
+    entries = os.environ["PATH"].split(os.pathsep)
+    return os.pathsep.join(p for p in entries if Path(p) != BIN and not (Path(p) / "activate").exists())

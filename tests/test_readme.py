@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import OPTIONS, REDUCED_VARIANTS, answers_for, clean_env, variant_params
+from helpers import OPTIONS, REDUCED_VARIANTS, answers_for, clean_env, fresh_path, interpreter, variant_params
 
 from tools.serving import free_port, wait_until_healthy
 
@@ -87,22 +87,13 @@ def test_readme_quick_start_and_tests_work_in_a_fresh_environment(render: Callab
     assert re.search(r"\d+ passed", result.stdout)
     assert "failed" not in result.stdout
 
-
-def interpreter(version: str) -> str | None:
-    """A ``python<version>`` that runs: on PATH, or one that pyenv installed."""
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = [shutil.which(f"python{version}")]
-    candidates += sorted(map(str, pyenv_root.glob(f"versions/{version}.*/bin/python{version}")), reverse=True)
-    for candidate in filter(None, candidates):
-        probe = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == version:
-            return candidate
-    return None
+    # pre-commit's hooks find the project's tools from a fresh shell, with .venv not on PATH.
+    hooks = readme_commands(readme, "pre-commit")
+    assert hooks == [".venv/bin/pre-commit install", ".venv/bin/pre-commit run --all-files"]
+    for command in ["git init -q", "git add -A", hooks[-1]]:
+        result = shell(command, project, PATH=fresh_path(), PRE_COMMIT_HOME=str(tmp_path / "pre-commit"))
+        assert result.returncode == 0, f"{command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert "mypy" in result.stdout
 
 
 # Renders that require another Python than the default, which the shared environment runs.
