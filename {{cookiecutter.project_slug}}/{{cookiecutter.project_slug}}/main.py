@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from . import __version__
 from .config import Settings, get_settings
-from .db import create_db_engine, create_session_factory
+from .db import create_db_engine, create_read_session_factory, create_session_factory
 from .errors import install_error_handlers
 {% if not cookiecutter.use_alembic %}
 from .models import Base
@@ -31,6 +31,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_db_engine(settings)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.read_session_factory = create_read_session_factory(engine)
 {% if cookiecutter.use_alembic %}
     # The schema comes from migrations: run `alembic upgrade head` before starting.
     try:

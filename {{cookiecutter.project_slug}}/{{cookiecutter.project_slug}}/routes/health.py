@@ -4,7 +4,7 @@
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from ..db import SessionDep
+from ..db import ReadSessionDep
 from ..errors import DATABASE_ERRORS
 from ..schemas import Health
 
@@ -12,6 +12,6 @@ router = APIRouter(tags=["health"], responses=DATABASE_ERRORS)
 
 
 @router.get("/health")
-{{ async }}def health(db: SessionDep) -> Health:
+{{ async }}def health(db: ReadSessionDep) -> Health:
     {{ await }}db.execute(text("SELECT 1"))
     return Health(status="ok")
