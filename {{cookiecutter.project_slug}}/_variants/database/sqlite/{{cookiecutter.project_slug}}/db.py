@@ -63,7 +63,10 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that reads and then writes (crud.begin_write) takes the write lock
+        # at BEGIN: it waits for the writer before it, instead of failing to upgrade its
+        # read lock ("database is locked") or writing over what that writer stored.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("write") else "BEGIN")
 
 
 {% include "sessions.py.jinja" %}
