@@ -3,6 +3,7 @@
 
 import asyncio
 import inspect
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -19,10 +20,10 @@ from alembic.config import Config
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 {% if is_async %}
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, Engine, delete, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 {% else %}
-from sqlalchemy import Connection, Engine, delete
+from sqlalchemy import Connection, Engine, delete, event
 {% endif %}
 
 from {{ slug }}.config import Settings
@@ -113,3 +114,23 @@ def checked_out(app: FastAPI) -> int:
     """Connections that the app's pool has lent out and not got back."""
     count: int = app.state.engine.pool.checkedout()
     return count
+
+
+# BEGIN, SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT: not what a request asks for.
+TRANSACTION_CONTROL = re.compile(r"(BEGIN|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)
+
+
+@contextmanager
+def recording_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` sends while the block runs, transaction control left out."""
+    statements: list[str] = []
+
+    def record(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not TRANSACTION_CONTROL.match(statement):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

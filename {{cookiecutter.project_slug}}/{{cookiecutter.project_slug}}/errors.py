@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import exc
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -87,6 +88,17 @@ async def database_error(request: Request, error: Exception) -> Response:
     return await internal_error(request, error)
 
 
+async def stale_data_error(request: Request, error: Exception) -> Response:
+    """Another request changed or deleted the row between this one's read and its write.
+
+    The version check (``version_id_col``) found it: 412 if the client made its write
+    conditional (``If-Match``), else 409, so that it reads the item again and retries.
+    """
+    logger.info("stale write on %s %s: %s", request.method, request.url.path, error)
+    status_code = 412 if "if-match" in request.headers else 409
+    return JSONResponse({"detail": "The item has changed since it was read."}, status_code=status_code)
+
+
 async def internal_error(request: Request, error: Exception) -> Response:
     # Starlette logs the traceback after this response is sent; the client sees none of it.
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
@@ -118,6 +130,7 @@ async def http_error(request: Request, error: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(StaleDataError, stale_data_error)
     app.add_exception_handler(exc.SQLAlchemyError, database_error)
     app.add_exception_handler(ConnectionError, database_error)
     app.add_exception_handler(TimeoutError, database_error)

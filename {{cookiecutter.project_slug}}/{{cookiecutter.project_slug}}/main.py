@@ -17,7 +17,7 @@ from .errors import install_error_handlers
 {% if not cookiecutter.use_alembic %}
 from .models import Base
 {% endif %}
-from .routes import health, items
+from .routes import health, items, notes
 
 
 @asynccontextmanager
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(items.router)
+    app.include_router(notes.router)
     return app
 
 

@@ -1,7 +1,10 @@
 """ORM models."""
 
-from sqlalchemy import MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, MetaData, String, Text, func, orm
+from sqlalchemy.orm import DeclarativeBase, Mapped, Relationship, mapped_column
 
 # Deterministic constraint names, so that migrations can refer to them.
 NAMING_CONVENTION = {
@@ -17,9 +20,39 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def relationship(*args: Any, **kwargs: Any) -> Relationship[Any]:
+    """``sqlalchemy.orm.relationship`` that never loads on attribute access (``lazy="raise"``).
+
+    Every relationship of these models is declared with it (tests/test_loading.py checks),
+    so a query that needs related rows says so (``selectinload``), and a forgotten one
+    raises at once instead of running one query per row, or ``MissingGreenlet`` in async code.
+    """
+    kwargs.setdefault("lazy", "raise")
+    return orm.relationship(*args, **kwargs)
+
+
 class Item(Base):
     __tablename__ = "items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
+    # Optimistic concurrency: every UPDATE and DELETE checks and bumps it (see version_id_col),
+    # and responses carry it as the ETag.
+    version: Mapped[int] = mapped_column(server_default="1")
+    # The database deletes an item's notes (ON DELETE CASCADE), so the ORM need not load them.
+    notes: Mapped[list["Note"]] = relationship(cascade="all, delete-orphan", passive_deletes=True, order_by="Note.id")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once, when mapped
+
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    # INSERT ... RETURNING fills in created_at, so reading it never goes back to the database.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - read once, when mapped

@@ -1,5 +1,6 @@
 """Request and response bodies."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -49,3 +50,38 @@ class Problem(BaseModel):
     """Body of every error response other than a 422 validation error."""
 
     detail: str
+
+
+def as_utc(value: datetime) -> datetime:
+    """Timestamps are UTC; SQLite returns them without a zone (CURRENT_TIMESTAMP)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+NoteBody = Annotated[str, Field(min_length=1, max_length=2_000, pattern="^[^\\x00]*$"), AfterValidator(storable)]
+# Related resources a read may include (`?expand=notes`); any other value gets a 422.
+Expand = Literal["notes"]
+
+
+class NoteIn(BaseModel):
+    """Fields a client sends to add a note to an item."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: NoteBody
+
+
+class NoteOut(BaseModel):
+    """A note as the API returns it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    item_id: int
+    body: str
+    created_at: Annotated[datetime, AfterValidator(as_utc)]
+
+
+class ItemWithNotesOut(ItemOut):
+    """An item with its notes, ordered by id (`?expand=notes`)."""
+
+    notes: list[NoteOut]

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
-from support import delete_committed_items, migrate, running
+from support import delete_committed_items, migrate, recording_statements, running
 
 from {{ slug }}.config import Settings
 from {{ slug }}.db import (

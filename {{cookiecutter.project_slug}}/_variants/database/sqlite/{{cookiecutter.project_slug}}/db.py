@@ -67,8 +67,13 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:
-        if not connection.get_execution_options().get(NO_BEGIN):
-            connection.exec_driver_sql("BEGIN")
+        options = connection.get_execution_options()
+        if options.get(NO_BEGIN):
+            return
+        # A transaction that reads and then writes (crud.begin_write) takes the write lock
+        # at BEGIN: it waits for the writer before it, instead of failing to upgrade its
+        # read lock ("database is locked") or writing over what that writer stored.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write") else "BEGIN")
 
 
 {% include "sessions.py.jinja" %}
