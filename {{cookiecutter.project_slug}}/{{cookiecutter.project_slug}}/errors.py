@@ -1,7 +1,14 @@
-"""Map failures to clear HTTP responses that leak no internals, and document them."""
+{% from "variant.jinja" import is_pg with context %}
+"""Map failures to clear HTTP responses that leak no internals, and document them.
+
+Every 500 is logged once, at ERROR, with the request's method and path and the traceback.
+"""
 
 import json
 import logging
+{% if not is_pg %}
+import sqlite3
+{% endif %}
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -13,6 +20,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import exc
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .schemas import Problem
 
@@ -20,11 +28,19 @@ logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying after a 503.
 RETRY_AFTER = "5"
-{% if cookiecutter.database == "postgresql" %}
-# SQLSTATEs that mean the server cannot serve us now: connection exception (08),
-# insufficient resources such as too many connections (53), operator intervention
-# such as shutdown or cancelled query (57), database not accepting connections (55000).
-UNAVAILABLE_SQLSTATES = ("08", "53", "57", "55000")
+{% if is_pg %}
+# SQLSTATEs of faults that a retry can fix: connection exception (08), transaction
+# rollback such as a deadlock or serialization failure (40), insufficient resources
+# such as too many connections (53), operator intervention such as shutdown or a
+# cancelled query (57), database not accepting connections (55000), lock not available (55P03).
+UNAVAILABLE_SQLSTATES = ("08", "40", "53", "57", "55000", "55P03")
+# Data exception (22): a value the column cannot hold. asyncpg reports the values it
+# cannot convert before sending them (out of int32 range, say) as 22000 too.
+DATA_SQLSTATE = "22"
+{% else %}
+# SQLite result codes of faults that a retry can fix: another connection holds a lock
+# (busy, locked) or the file cannot be opened now.
+UNAVAILABLE_SQLITE_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN}
 {% endif %}
 
 Responses = dict[int | str, dict[str, Any]]
@@ -53,17 +69,48 @@ class AsciiJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
 
 
+{% if is_pg %}
+def sqlstate(error: exc.DBAPIError) -> str:
+    return str(getattr(error.orig, "sqlstate", None) or "")
+
+
 def is_unavailable(error: Exception) -> bool:
-    """True for failures that mean "the database cannot serve us right now"."""
-    if isinstance(error, exc.TimeoutError | exc.OperationalError | exc.InterfaceError):
-        return True  # pool exhausted, server unreachable or gone, connection closed
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
-{% if cookiecutter.database == "postgresql" %}
-    if isinstance(error, exc.DBAPIError) and str(getattr(error.orig, "sqlstate", "")).startswith(UNAVAILABLE_SQLSTATES):
-        return True
-{% endif %}
+    """True for failures that mean "the database cannot serve us right now": a retry can succeed."""
+    if isinstance(error, exc.TimeoutError):
+        return True  # the pool had no connection to lend in time
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated or sqlstate(error).startswith(UNAVAILABLE_SQLSTATES):
+            return True
+        # No SQLSTATE: the driver could not reach the server, or lost the connection.
+        return not sqlstate(error) and isinstance(error, exc.OperationalError | exc.InterfaceError)
     return isinstance(error, ConnectionError | TimeoutError)
+
+
+def is_bad_value(error: Exception) -> bool:
+    """True when the database, or the driver before sending it, rejected a value of the request."""
+    return isinstance(error, exc.DataError) or (
+        isinstance(error, exc.DBAPIError) and sqlstate(error).startswith(DATA_SQLSTATE)
+    )
+{% else %}
+def is_unavailable(error: Exception) -> bool:
+    """True for failures that mean "the database cannot serve us right now": a retry can succeed.
+
+    Other errors, such as a missing table or column (a migration not applied), are 500s.
+    """
+    if isinstance(error, exc.TimeoutError):
+        return True  # the pool had no connection to lend in time
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        code = getattr(error.orig, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in UNAVAILABLE_SQLITE_CODES  # the primary result code
+    return isinstance(error, ConnectionError | TimeoutError)
+
+
+def is_bad_value(error: Exception) -> bool:
+    """True when the database rejected a value of the request."""
+    return isinstance(error, exc.DataError)
+{% endif %}
 
 
 async def database_error(request: Request, error: Exception) -> Response:
@@ -73,8 +120,8 @@ async def database_error(request: Request, error: Exception) -> Response:
             {"detail": "The request conflicts with data already stored (a constraint was violated)."},
             status_code=409,
         )
-    if isinstance(error, exc.DataError):
-        logger.info("data error on %s %s: %s", request.method, request.url.path, error.orig)
+    if is_bad_value(error):
+        logger.info("rejected value on %s %s: %s", request.method, request.url.path, getattr(error, "orig", error))
         return JSONResponse({"detail": "The database rejected a value in the request."}, status_code=422)
     if is_unavailable(error):
         logger.warning("database unavailable on %s %s", request.method, request.url.path, exc_info=error)
@@ -87,8 +134,39 @@ async def database_error(request: Request, error: Exception) -> Response:
 
 
 async def internal_error(request: Request, error: Exception) -> Response:
-    # Starlette logs the traceback after this response is sent; the client sees none of it.
+    """A 500 that tells the client nothing; the log gets the traceback."""
+    logger.error("%s %s failed (500): %s", request.method, request.url.path, type(error).__name__, exc_info=error)
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
+
+
+class CatchUnhandledErrors:
+    """Answer any exception that no handler took with a logged 500.
+
+    Starlette's last-resort handler re-raises the exception after answering, so that the
+    server logs it a second time, without the request; this middleware sits inside it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        except Exception as error:
+            if response_started:
+                raise  # too late for a 500: the server logs it and drops the connection
+            response = await internal_error(Request(scope), error)
+            await response(scope, receive, send)
 
 
 async def validation_error(request: Request, error: Exception) -> Response:
@@ -120,4 +198,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(exc.SQLAlchemyError, database_error)
     app.add_exception_handler(ConnectionError, database_error)
     app.add_exception_handler(TimeoutError, database_error)
-    app.add_exception_handler(Exception, internal_error)
+    app.add_middleware(CatchUnhandledErrors)

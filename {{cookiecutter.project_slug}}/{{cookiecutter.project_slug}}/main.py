@@ -1,6 +1,9 @@
-{% from "variant.jinja" import is_async with context %}
+{% from "variant.jinja" import is_async, async, await, Engine with context %}
 """The FastAPI application: ``uvicorn {{ cookiecutter.project_slug }}.main:app``."""
 
+{% if cookiecutter.use_alembic %}
+import logging
+{% endif %}
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +12,15 @@ from anyio import to_thread
 {% endif %}
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
+{% if cookiecutter.use_alembic and is_async %}
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+{% elif cookiecutter.use_alembic %}
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+{% endif %}
 
 from . import __version__
 from .config import Settings, get_settings
@@ -18,6 +30,26 @@ from .errors import install_error_handlers
 from .models import Base
 {% endif %}
 from .routes import health, items
+{% if cookiecutter.use_alembic %}
+
+logger = logging.getLogger(__name__)
+
+
+{{ async }}def check_schema_version(engine: {{ Engine }}) -> None:
+    """Log an error when the database's schema is not the code's (migrations not applied)."""
+    try:
+        {{ async }}with engine.connect() as connection:
+{% if is_async %}
+            problem = await connection.run_sync(health.schema_problem)
+{% else %}
+            problem = health.schema_problem(connection)
+{% endif %}
+    except (SQLAlchemyError, OSError):
+        logger.warning("Could not check the database schema version at startup", exc_info=True)
+        return
+    if problem is not None:
+        logger.error("The database schema is out of date: %s", problem)
+{% endif %}
 
 
 @asynccontextmanager
@@ -33,7 +65,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.session_factory = create_session_factory(engine)
 {% if cookiecutter.use_alembic %}
     # The schema comes from migrations: run `alembic upgrade head` before starting.
+    # Started without it, the app says so in the log and in /health.
     try:
+        {{ await }}check_schema_version(engine)
         yield
     finally:
         {{ "await " if is_async }}engine.dispose()
@@ -51,14 +85,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {% endif %}
 
 
+def operation_id(route: APIRoute) -> str:
+    """Readable, stable operation ids such as ``items-create_item``: generated clients name functions after them."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(
+    # FastAPIOffline serves /docs and /redoc with assets from the installed package, not a CDN.
+    app = FastAPIOffline(
         title={{ cookiecutter.project_name | py_string }},
         version=__version__,
         debug=settings.debug,
         lifespan=lifespan,
         max_body_size=settings.max_body_size,
+        generate_unique_id_function=operation_id,
+        # The validator badge would fetch from swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     if settings.cors_origins:

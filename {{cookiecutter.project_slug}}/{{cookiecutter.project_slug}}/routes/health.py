@@ -1,17 +1,67 @@
-{% from "variant.jinja" import is_async with context %}
-"""Liveness check that includes a round trip to the database."""
+{% from "variant.jinja" import is_async, async, await with context %}
+{% set alembic = cookiecutter.use_alembic %}
+"""Liveness check that includes a round trip to the database{{ " and its schema version" if alembic }}."""
 
+{% if alembic %}
+from functools import lru_cache
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy import Connection, text
+{% else %}
 from fastapi import APIRouter
 from sqlalchemy import text
+{% endif %}
 
 from ..db import SessionDep
 from ..errors import DATABASE_ERRORS
 from ..schemas import Health
 
 router = APIRouter(tags=["health"], responses=DATABASE_ERRORS)
+{% if alembic %}
+
+# Found as the alembic command finds it: in the working directory (the project's root,
+# or /app in the Docker image).
+ALEMBIC_INI = Path("alembic.ini")
+
+
+@lru_cache
+def migration_scripts() -> ScriptDirectory | None:
+    """The project's migrations, or None where they are not deployed."""
+    return ScriptDirectory.from_config(Config(ALEMBIC_INI)) if ALEMBIC_INI.is_file() else None
+
+
+def schema_problem(connection: Connection) -> str | None:
+    """Why the database's schema does not match the code's migrations, or None if it does."""
+    scripts = migration_scripts()
+    if scripts is None:
+        return None
+    current = MigrationContext.configure(connection).get_current_heads()
+    heads = tuple(scripts.get_heads())
+    if set(current) == set(heads):
+        return None
+    try:
+        pending = [script.revision for script in scripts.iterate_revisions(heads, current or "base")]
+    except RevisionError:
+        return f"the database is at revision {', '.join(current)}, which this code does not have"
+    return f"migrations not applied: {', '.join(reversed(pending))}; run `make migrate` (alembic upgrade head)"
+{% endif %}
 
 
 @router.get("/health")
-{{ "async " if is_async }}def health(db: SessionDep) -> Health:
-    {{ "await " if is_async }}db.execute(text("SELECT 1"))
+{{ async }}def health(db: SessionDep) -> Health:
+    {{ await }}db.execute(text("SELECT 1"))
+{% if alembic %}
+{% if is_async %}
+    problem = await db.run_sync(lambda session: schema_problem(session.connection()))
+{% else %}
+    problem = schema_problem(db.connection())
+{% endif %}
+    if problem is not None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"The database schema is out of date: {problem}.")
+{% endif %}
     return Health(status="ok")

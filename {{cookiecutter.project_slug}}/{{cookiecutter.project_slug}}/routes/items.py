@@ -4,7 +4,7 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 {% if is_async %}
 from sqlalchemy.ext.asyncio import AsyncSession
 {% else %}
@@ -15,14 +15,14 @@ from .. import crud
 from ..db import SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, WRITE_ERRORS, Responses
 from ..models import Item
-from ..schemas import MAX_ID, ItemIn, ItemOut, Problem
+from ..schemas import Int32Param, ItemIn, ItemOut, Problem
 
 router = APIRouter(prefix="/items", tags=["items"], responses=DATABASE_ERRORS)
 
 NOT_FOUND: Responses = {404: {"model": Problem, "description": "Item not found"}}
 
 # Ids outside the primary key's range get a 422 here, not an error from the database.
-ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ItemId = Annotated[Int32Param, Path(ge=1)]
 
 
 {{ async }}def get_item_or_404(db: {{ Session }}, item_id: int) -> Item:
@@ -42,7 +42,7 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 @router.get("/", response_model=list[ItemOut])
 {{ async }}def list_items(
     db: SessionDep,
-    skip: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    skip: Annotated[Int32Param, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> Sequence[Item]:
     return {{ await }}crud.list_items(db, skip=skip, limit=limit)
@@ -59,7 +59,13 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
     return {{ await }}crud.replace_item(db, item, data)
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND | WRITE_ERRORS)
+# A plain Response: a 204 has no body, so no content type either.
+@router.delete(
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=NOT_FOUND | WRITE_ERRORS,
+)
 {{ async }}def delete_item(item_id: ItemId, db: SessionDep) -> None:
     item = {{ await }}get_item_or_404(db, item_id)
     {{ await }}crud.delete_item(db, item)
