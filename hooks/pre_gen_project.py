@@ -33,6 +33,7 @@ TAKEN_NAMES = frozenset(
         "click",
         "dotenv",
         "fastapi",
+        "fastapi_offline",
         "greenlet",
         "h11",
         "httpcore",

@@ -1,9 +1,15 @@
-{% from "variant.jinja" import is_async, async, await with context %}
-"""Failures become clear responses that leak no SQL, stack trace or driver detail."""
+{% from "variant.jinja" import is_async, is_pg, async, await with context %}
+"""Failures become clear responses that leak no SQL, stack trace or driver detail.
+
+Every 500 leaves its traceback in the log, once, with the request's method and path.
+"""
+
+import logging
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
+from sqlalchemy import text
 
 from {{ cookiecutter.project_slug }}.db import SessionDep
 from {{ cookiecutter.project_slug }}.models import Item
@@ -14,6 +20,16 @@ INTERNALS = ("Traceback", "SELECT", "INSERT", "sqlalche.me", "Error", "{{ cookie
 def assert_leaks_nothing(response: Response) -> None:
     leaked = [word for word in INTERNALS if word in response.text]
     assert leaked == [], response.text
+
+
+def assert_logged_once(caplog: pytest.LogCaptureFixture, request_line: str) -> logging.LogRecord:
+    """The one ERROR record of the request, with its traceback."""
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert [record.getMessage().split(":")[0] for record in errors] == [f"{request_line} failed with a 500"]
+    assert errors[0].levelno == logging.ERROR
+    assert errors[0].exc_info is not None
+    assert "Traceback (most recent call last)" in caplog.text
+    return errors[0]
 
 
 async def test_a_constraint_violation_is_409(live_app: FastAPI, live_client: AsyncClient) -> None:
@@ -31,7 +47,9 @@ async def test_a_constraint_violation_is_409(live_app: FastAPI, live_client: Asy
     assert_leaks_nothing(response)
 
 
-async def test_an_unexpected_error_is_a_generic_500(live_app: FastAPI, live_client: AsyncClient) -> None:
+async def test_an_unexpected_error_is_a_generic_500(
+    live_app: FastAPI, live_client: AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
     @live_app.get("/boom")
     {{ async }}def boom(db: SessionDep) -> None:
         raise ZeroDivisionError("secret detail: SELECT password FROM users")
@@ -42,6 +60,43 @@ async def test_an_unexpected_error_is_a_generic_500(live_app: FastAPI, live_clie
     assert response.json() == {"detail": "Internal server error."}
     assert "secret" not in response.text
     assert_leaks_nothing(response)
+    assert_logged_once(caplog, "GET /boom")
+
+
+async def test_a_schema_error_is_a_logged_500_not_a_503(
+    live_app: FastAPI, live_client: AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What a model change without its migration gives: waiting and retrying will not help."""
+
+    @live_app.get("/schema-error")
+    {{ async }}def select_a_missing_column(db: SessionDep) -> None:
+        {{ await }}db.execute(text("SELECT no_such_column FROM items"))
+
+    response = await live_client.get("/schema-error")
+
+    assert response.status_code == 500
+    assert "retry-after" not in response.headers
+    assert_leaks_nothing(response)
+    record = assert_logged_once(caplog, "GET /schema-error")
+    assert "no_such_column" in record.getMessage()
+{% if is_pg %}
+
+
+async def test_a_value_the_column_cannot_hold_is_422(
+    live_app: FastAPI, live_client: AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rejected by the database, or by the driver before sending it (asyncpg checks int32 ranges)."""
+
+    @live_app.get("/out-of-range")
+    {{ async }}def cast_beyond_int32(db: SessionDep) -> None:
+        {{ await }}db.execute(text("SELECT CAST(:number AS INTEGER)"), {"number": 99_999_999_999})
+
+    response = await live_client.get("/out-of-range")
+
+    assert response.status_code == 422
+    assert response.json() == {"detail": "The database rejected a value in the request."}
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
+{% endif %}
 
 
 @pytest.mark.parametrize("path", ["/items/", "/items/1", "/health"])

@@ -133,9 +133,15 @@ async def database_error(request: Request, error: Exception) -> Response:
     return await internal_error(request, error)
 
 
+def summary(error: Exception) -> str:
+    """The exception's type and the first line of its message, for the log line above the traceback."""
+    lines = str(error).splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+
+
 async def internal_error(request: Request, error: Exception) -> Response:
     """A 500 that tells the client nothing; the log gets the traceback."""
-    logger.error("%s %s failed (500): %s", request.method, request.url.path, type(error).__name__, exc_info=error)
+    logger.error("%s %s failed with a 500: %s", request.method, request.url.path, summary(error), exc_info=error)
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
 
 
