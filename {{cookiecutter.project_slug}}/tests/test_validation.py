@@ -17,7 +17,7 @@ from {{ cookiecutter.project_slug }}.schemas import INT32_MAX, INT32_MIN, Int32
         pytest.param({"title": None}, id="title-null"),
         pytest.param({"title": "a\x00b"}, id="title-with-nul"),
         pytest.param({"title": "Pen", "description": "a\x00b"}, id="description-with-nul"),
-        pytest.param({"title": "Pen", "colour": "blue"}, id="unknown-field"),
+        pytest.param({"title": "Pen", "no_such_field": "blue"}, id="unknown-field"),
         pytest.param(["Pen"], id="not-an-object"),
     ],
 )
