@@ -6,10 +6,12 @@ Every 500 leaves its traceback in the log, once, with the request's method and p
 
 import logging
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 from sqlalchemy import text
+from support import serving
 
 from {{ cookiecutter.project_slug }}.db import SessionDep
 from {{ cookiecutter.project_slug }}.models import Item
@@ -60,6 +62,23 @@ async def test_an_unexpected_error_is_a_generic_500(
     assert response.json() == {"detail": "Internal server error."}
     assert "secret" not in response.text
     assert_leaks_nothing(response)
+    assert_logged_once(caplog, "GET /boom")
+
+
+def test_a_real_server_logs_a_500_only_once(
+    live_app: FastAPI, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Uvicorn logs exceptions that reach it (without the request); the app answers them all itself."""
+
+    @live_app.get("/boom")
+    def boom() -> None:
+        raise ZeroDivisionError("boom")
+
+    with serving(live_app) as base_url:
+        response = httpx.get(f"{base_url}/boom")
+
+    assert response.status_code == 500
+    assert "Exception in ASGI application" not in capfd.readouterr().err
     assert_logged_once(caplog, "GET /boom")
 
 
