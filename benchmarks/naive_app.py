@@ -25,6 +25,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, Integer, String, create_engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
+from benchmarks import POOL_PATH
+
 # database.py
 SQLALCHEMY_DATABASE_URL = os.environ["DATABASE_URL"]
 engine = create_engine(SQLALCHEMY_DATABASE_URL)
@@ -113,7 +115,7 @@ def health(db: Session = Depends(get_db)) -> dict[str, str]:
     return {"status": "ok"}
 
 
-@app.get("/__bench/pool")
+@app.get(POOL_PATH)
 def pool_status() -> dict[str, Any]:
     pool: Any = engine.pool
     return {"pool": type(pool).__name__, "checked_out": pool.checkedout(), "size": pool.size(), "max_overflow": 10}

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from tools.serving import free_port
+
 from .load import apt_install, find_command
-from .servers import free_port
 
 CONFIG = """\
 [databases]

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from benchmarks import POOL_PATH
+
 # Hand-written SQL, prepared once per connection by asyncpg's statement cache.
 SELECT_ONE = "SELECT id, title, description FROM items WHERE id = $1"
 SELECT_PAGE = "SELECT id, title, description FROM items ORDER BY id OFFSET $1 LIMIT $2"
@@ -86,7 +88,7 @@ app = Starlette(
         Route("/items/", create_item, methods=["POST"]),
         Route("/items/{id:int}", read_item, methods=["GET"]),
         Route("/health", health),
-        Route("/__bench/pool", pool_status),
+        Route(POOL_PATH, pool_status),
     ],
     lifespan=lifespan,
 )

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.pool import Pool, QueuePool
 
-POOL_PATH = "/__bench/pool"
+from . import POOL_PATH
 
 _module, _, _attribute = os.environ.get("BENCH_APP", "items_service.main:app").partition(":")
 inner: Any = getattr(importlib.import_module(_module), _attribute)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.serving import free_port, wait_until_healthy
+
+from . import POOL_PATH
 from .load import pinned
 from .variants import REPO_ROOT
-
-POOL_PATH = "/__bench/pool"
 
 # Variables that configure the rendered app or uvicorn; the harness sets the ones it means.
 _CONFIG_PREFIXES = ("DATABASE_URL", "DB_", "THREAD_POOL_SIZE", "UVICORN_", "BENCH_", "MAX_BODY_SIZE", "CORS_")
@@ -34,12 +34,6 @@ class ServerSpec:
     asgi_app: str  # uvicorn's import string
     cwd: Path
     env: dict[str, str] = field(default_factory=dict)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def server_env(extra: dict[str, str]) -> dict[str, str]:
@@ -74,16 +68,7 @@ class Server:
 
     def wait_ready(self, timeout: float = 60) -> float:
         """Wait until /health answers 200; returns the seconds it took."""
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.spec.name} exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                self.get_json("/health", timeout=2)
-                return time.monotonic() - started
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.1)
-        raise RuntimeError(f"{self.spec.name} was not ready within {timeout:.0f}s:\n{self.log_tail()}")
+        return wait_until_healthy(self.base_url, self.process, timeout, log=self.log_tail)
 
     def pool_status(self, timeout: float = 5) -> dict[str, Any]:
         return dict(self.get_json(POOL_PATH, timeout))

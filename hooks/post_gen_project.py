@@ -1,4 +1,8 @@
-"""Remove the files that the chosen options do not use.
+"""Put each variant's own files in place, and remove the files the chosen options do not use.
+
+Where the values of an option differ in structure (today: the database), each value
+has whole files of its own under ``_variants/<option>/<value>/``, laid out like the
+project; the chosen value's files are moved into place and the rest deleted.
 
 ``MANIFEST`` is the one table of optional files: each path is kept only when
 every listed option has one of the listed values. The template's tests read
@@ -8,6 +12,8 @@ the same table to check each render.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 import sys
 from collections.abc import Mapping
@@ -16,8 +22,9 @@ from pathlib import Path
 # Rendered by cookiecutter; see pre_gen_project.py.
 ANSWERS_JSON = r'{{ cookiecutter | tojson }}'  # fmt: skip
 
+VARIANTS_DIR = "_variants"
 MANIFEST: dict[str, dict[str, tuple[object, ...]]] = {
-    "tests/test_postgres_outages.py": {"database": ("postgresql",)},
+    "tests/test_cancellation.py": {"session_mode": ("async",)},
     "alembic.ini": {"use_alembic": (True,)},
     "migrations": {"use_alembic": (True,)},
     "tests/test_migrations.py": {"use_alembic": (True,)},
@@ -37,6 +44,25 @@ def unused_paths(answers: Mapping[str, object]) -> list[str]:
     ]
 
 
+def variant_files(variants: Path, answers: Mapping[str, object]) -> dict[Path, Path]:
+    """The chosen values' own files under ``variants``: where each one comes from, by project path."""
+    return {
+        path.relative_to(chosen): path
+        for option in sorted(variants.iterdir())
+        if (chosen := option / str(answers[option.name])).is_dir()
+        for path in sorted(chosen.rglob("*"))
+        if path.is_file()
+    }
+
+
+def place_variant_files(project: Path, answers: Mapping[str, object]) -> None:
+    variants = project / VARIANTS_DIR
+    for relative, source in variant_files(variants, answers).items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        source.replace(project / relative)
+    shutil.rmtree(variants)
+
+
 def prune(project: Path, answers: Mapping[str, object]) -> None:
     for relative in unused_paths(answers):
         path = project / relative
@@ -46,8 +72,21 @@ def prune(project: Path, answers: Mapping[str, object]) -> None:
             path.unlink()
 
 
+def next_steps(project: Path) -> str:
+    """What to run now: ``cd`` into ``project``, then the commands of its README's quick start."""
+    readme = (project / "README.md").read_text()
+    block = re.search(r"\n## Quick start\n.*?```sh\n(.*?)```", readme, re.DOTALL)
+    if block is None:
+        return f"Created {project}: its README.md says how to start."
+    lines = [f"cd {shlex.quote(str(project))}", *block.group(1).splitlines()]
+    return "Created the project. Next steps (the README says more):\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def main() -> int:
-    prune(Path.cwd(), json.loads(ANSWERS_JSON))
+    answers = json.loads(ANSWERS_JSON)
+    place_variant_files(Path.cwd(), answers)
+    prune(Path.cwd(), answers)
+    print(next_steps(Path.cwd()))
     return 0
 
 

@@ -3,6 +3,11 @@
 Cookiecutter runs this hook after creating the (still empty) project directory
 and removes that directory again when the hook exits non-zero, so a rejected
 answer leaves nothing behind. Each problem is printed on one line.
+
+The same checks run earlier, between the prompts (``refuse_bad_answers`` in
+local_extensions.py, rendered by cookiecutter.json), so that a bad answer is
+refused as soon as it is given; this hook is the last guard, for answers that
+skip the prompts (a replay file).
 """
 
 from __future__ import annotations
@@ -10,9 +15,12 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import shlex
 import sys
 import unicodedata
 from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
 
 # Rendered by cookiecutter. ``tojson`` escapes backslashes and both kinds of
 # quote, so every answer survives the trip into this raw string intact.
@@ -21,49 +29,87 @@ ANSWERS_JSON = r'{{ cookiecutter | tojson }}'  # fmt: skip
 SLUG_RE = re.compile(r"[a-z][a-z0-9_]*")
 # PostgreSQL truncates identifiers (the slug names the database) at 63 bytes.
 SLUG_MAX = 63
-# Import names of the packages a rendered project installs, and of the
-# directories it ships beside the package.
+# Import names of the packages a rendered project installs (its dependencies,
+# extras and dependency groups, followed recursively), and of the directories it
+# ships beside the package. tests/test_hooks.py computes them from the renders and
+# fails, naming what to add, when a new dependency is missing here.
 TAKEN_NAMES = frozenset(
     {
         "aiosqlite",
         "alembic",
+        "annotated_doc",
         "annotated_types",
         "anyio",
+        "ast_serialize",
         "asyncpg",
+        "certifi",
+        "cfgv",
+        "charset_normalizer",
         "click",
+        "distlib",
         "dotenv",
         "fastapi",
         "fastapi_offline",
+        "filelock",
+        "graphql",
         "greenlet",
         "h11",
+        "harfile",
         "httpcore",
         "httptools",
         "httpx",
         "hypothesis",
+        "hypothesis_graphql",
+        "identify",
         "idna",
+        "iniconfig",
         "jinja2",
+        "jsonschema_rs",
+        "librt",
         "mako",
+        "markdown_it",
         "markupsafe",
+        "mdurl",
         "migrations",
         "mypy",
+        "mypy_extensions",
+        "mypyc",
+        "nodeenv",
+        "opentelemetry",
+        "packaging",
+        "pathspec",
+        "platformdirs",
+        "pluggy",
+        "pre_commit",
         "psycopg",
         "psycopg_binary",
+        "py",
         "pydantic",
         "pydantic_core",
         "pydantic_settings",
+        "pygments",
+        "pyrate_limiter",
         "pytest",
         "pytest_asyncio",
+        "python_discovery",
+        "requests",
+        "rich",
         "ruff",
         "schemathesis",
         "sniffio",
+        "sortedcontainers",
         "sqlalchemy",
         "starlette",
         "tests",
         "typing_extensions",
+        "typing_inspection",
+        "urllib3",
         "uvicorn",
         "uvloop",
+        "virtualenv",
         "watchfiles",
         "websockets",
+        "werkzeug",
         "yaml",
     }
 )
@@ -109,24 +155,50 @@ def text_errors(field: str, value: str) -> list[str]:
     return []
 
 
+def field_errors(answers: Mapping[str, object]) -> dict[str, list[str]]:
+    """The problems with each answer given so far (others are not checked), by field."""
+    checks = {
+        "project_slug": slug_errors,
+        **{field: partial(text_errors, field) for field in TEXT_LIMITS},
+        "author_email": email_errors,
+        "version": version_errors,
+    }
+    found = {field: check(str(answers[field])) for field, check in checks.items() if field in answers}
+    return {field: errors for field, errors in found.items() if errors}
+
+
+def email_errors(email: str) -> list[str]:
+    return [] if EMAIL_RE.fullmatch(email) else [f"author_email {email!r} is not an email address"]
+
+
+def version_errors(version: str) -> list[str]:
+    if VERSION_RE.fullmatch(version):
+        return []
+    return [f"version {version!r} is not a PEP 440 version such as 0.1.0"]
+
+
 def validate(answers: Mapping[str, object]) -> list[str]:
     """Every problem with ``answers``, one sentence each; empty when all is well."""
-    errors = slug_errors(str(answers["project_slug"]))
-    for field in TEXT_LIMITS:
-        errors += text_errors(field, str(answers[field]))
-    email = str(answers["author_email"])
-    if not EMAIL_RE.fullmatch(email):
-        errors.append(f"author_email {email!r} is not an email address")
-    version = str(answers["version"])
-    if not VERSION_RE.fullmatch(version):
-        errors.append(f"version {version!r} is not a PEP 440 version such as 0.1.0")
-    return errors
+    return [error for errors in field_errors(answers).values() for error in errors]
+
+
+def replay_advice(answers: Mapping[str, object]) -> str:
+    """How to run again keeping the answers: cookiecutter saved them before this hook ran."""
+    name = Path(str(answers.get("_repo_dir", "template"))).name
+    template = shlex.quote(str(answers.get("_template", "<template>")))
+    return (
+        f"Your answers are saved: correct them in ~/.cookiecutter_replay/{name}.json, "
+        f"then run: cookiecutter --replay {template}"
+    )
 
 
 def main() -> int:
-    errors = validate(json.loads(ANSWERS_JSON))
+    answers = json.loads(ANSWERS_JSON)
+    errors = validate(answers)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
+    if errors:
+        print(replay_advice(answers), file=sys.stderr)
     return 1 if errors else 0
 
 

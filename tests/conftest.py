@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from helpers import DEFAULT_SERVER_URL, ROOT
+from helpers import ALL_VARIANTS, DEFAULT_SERVER_URL, ROOT
 from sqlalchemy.engine import make_url
 
 # The hooks and the Jinja extension are plain modules; tests import their functions.
@@ -100,22 +100,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--variant",
         metavar="JSON|none",
-        help="only the tests of the render with these answers (as listed in tests/helpers.py), "
+        help="only the tests of the render with these answers (as listed in tests/renders.py), "
         "or with 'none' only the tests of no particular render; CI runs one job per render this way",
     )
 
 
 def render_of(item: pytest.Item) -> dict[str, Any] | None:
-    """The answers of the render a collected test is parametrized with, if any."""
+    """The answers of the render a collected test checks: its ``variant`` parameter, if it has one."""
     params = getattr(getattr(item, "callspec", None), "params", {})
-    return next((value for value in params.values() if isinstance(value, dict) and "database" in value), None)
+    return params.get("variant")
+
+
+def check_render_parameters(items: list[pytest.Item]) -> None:
+    """Each CI job runs the tests of one listed render, by ``--variant``, or of none; so every
+    test of a render names its answers ``variant``, and those answers are a listed render."""
+    for item in items:
+        for name, value in getattr(getattr(item, "callspec", None), "params", {}).items():
+            if name == "variant" and value not in ALL_VARIANTS:
+                raise pytest.UsageError(f"{item.nodeid}: 'variant' {value!r} is not a render of tests/renders.py")
+            if name != "variant" and value in ALL_VARIANTS:
+                raise pytest.UsageError(f"{item.nodeid}: name the parameter that holds a render's answers 'variant'")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    check_render_parameters(items)
     wanted = config.getoption("--variant")
     if wanted is None:
         return
     answers = None if wanted == "none" else json.loads(wanted)
+    if answers is not None and answers not in ALL_VARIANTS:
+        listed = "\n".join(json.dumps(variant) for variant in ALL_VARIANTS)
+        raise pytest.UsageError(f"--variant {wanted} is not a render of tests/renders.py; these are:\n{listed}")
     keep = [item for item in items if render_of(item) == answers]
     config.hook.pytest_deselected(items=[item for item in items if item not in keep])
     items[:] = keep

@@ -1,55 +1,27 @@
 """Helpers shared by the template's tests: the variant list and tool runners.
 
-Every test that checks rendered output takes its variants from the lists here,
-built from cookiecutter.json, so a new choice is tested without editing tests.
+The renders themselves are declared in tests/renders.py (re-exported here), which
+also prints the template CI's job matrix.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from renders import ALL_VARIANTS, OPTIONS, REDUCED_VARIANTS, ROOT, SESSION_VARIANTS, Answers, answers_for
 
-ROOT = Path(__file__).resolve().parent.parent
-OPTIONS: dict[str, Any] = json.loads((ROOT / "cookiecutter.json").read_text())
+__all__ = ["ALL_VARIANTS", "OPTIONS", "REDUCED_VARIANTS", "ROOT", "SESSION_VARIANTS", "answers_for"]
 
-# Every combination of the options that change the session wiring, with every
-# other option at its default (Alembic, Docker and CI on).
-SESSION_VARIANTS = [
-    {"database": database, "session_mode": mode}
-    for database, mode in itertools.product(OPTIONS["database"], OPTIONS["session_mode"])
-]
-# Renders with options turned off: together with SESSION_VARIANTS they cover every
-# pair of values of the file-changing options (tests/test_matrix.py checks this),
-# and each license and Python version.
-# fmt: off
-REDUCED_VARIANTS: list[dict[str, Any]] = [
-    {"database": "sqlite", "session_mode": "sync", "use_alembic": False, "use_docker": False, "ci": "none",
-     "license": "Apache-2.0", "python_version": "3.12"},
-    {"database": "postgresql", "session_mode": "async", "use_alembic": False, "use_docker": False, "ci": "none",
-     "license": "BSD-3-Clause", "python_version": "3.13"},
-    {"database": "sqlite", "session_mode": "async", "use_alembic": False, "use_docker": True, "ci": "github",
-     "license": "Proprietary"},
-    {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": False, "ci": "github"},
-    {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": True, "ci": "none",
-     "license": "Apache-2.0"},
-]
-# fmt: on
-ALL_VARIANTS = SESSION_VARIANTS + REDUCED_VARIANTS
 DEFAULT_SLUG = "items_service"
 # Tools installed in the shared environment (hadolint, check-jsonschema, cruft).
 BIN = Path(sys.executable).parent
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-Answers = Mapping[str, object]
 
 
 def variant_id(answers: Answers) -> str:
@@ -59,13 +31,6 @@ def variant_id(answers: Answers) -> str:
 
 def variant_params(variants: list[dict[str, Any]]) -> list[Any]:
     return [pytest.param(variant, id=variant_id(variant)) for variant in variants]
-
-
-def answers_for(extra: Answers) -> dict[str, object]:
-    """The full answers a render with ``extra`` gets (defaults are the first choice)."""
-    answers = {key: value[0] if isinstance(value, list) else value for key, value in OPTIONS.items()}
-    answers.update(extra)
-    return answers
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
@@ -100,3 +65,26 @@ def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def interpreter(version: str) -> str | None:
+    """A ``python<version>`` that runs: on PATH, or one that pyenv installed."""
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(map(str, pyenv_root.glob(f"versions/{version}.*/bin/python{version}")), reverse=True)
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def fresh_path() -> str:
+    """PATH as a fresh shell has it: no virtual environment on it, neither a project's nor this suite's."""
+    entries = os.environ["PATH"].split(os.pathsep)
+    return os.pathsep.join(p for p in entries if Path(p) != BIN and not (Path(p) / "activate").exists())

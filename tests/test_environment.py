@@ -22,8 +22,17 @@ from packaging.requirements import Requirement
 def test_shared_environment_satisfies_the_rendered_requirements(
     render: Callable[..., Path], variant: dict[str, Any]
 ) -> None:
-    project = tomllib.loads((render(**variant) / "pyproject.toml").read_text())["project"]
-    declared = project["dependencies"] + [dep for extra in project["optional-dependencies"].values() for dep in extra]
+    pyproject = tomllib.loads((render(**variant) / "pyproject.toml").read_text())
+    project = pyproject["project"]
+    extras = project.get("optional-dependencies", {}).values()
+    # PEP 735 groups hold requirement strings (and {include-group = ...} tables, which repeat those).
+    groups = pyproject.get("dependency-groups", {}).values()
+    declared = [
+        *project["dependencies"],
+        *(dep for extra in extras for dep in extra),
+        *(dep for group in groups for dep in group if isinstance(dep, str)),
+    ]
+    assert len(declared) > len(project["dependencies"]), "the dev tools are declared somewhere"
     unmet = []
     for line in declared:
         requirement = Requirement(line)

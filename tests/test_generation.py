@@ -11,50 +11,46 @@ from typing import Any
 
 import post_gen_project
 import pytest
-from helpers import ALL_VARIANTS, DEFAULT_SLUG, answers_for, python_tool, run, variant_params
+from helpers import ALL_VARIANTS, DEFAULT_SLUG, ROOT, answers_for, python_tool, run, variant_params
 
 pytestmark = pytest.mark.parametrize("variant", variant_params(ALL_VARIANTS))
 
 # Unrendered Jinja, or a reference to an answer that was not substituted.
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|(?<![.\w])cookiecutter\.\w+")
-ALWAYS_PRESENT = [
-    "README.md",
-    "pyproject.toml",
-    ".env.example",
-    ".gitignore",
-    ".editorconfig",
-    ".pre-commit-config.yaml",
-    ".cookiecutter.json",
-    "LICENSE",
-    "Makefile",
-    f"{DEFAULT_SLUG}/main.py",
-    f"{DEFAULT_SLUG}/config.py",
-    f"{DEFAULT_SLUG}/db.py",
-    f"{DEFAULT_SLUG}/models.py",
-    f"{DEFAULT_SLUG}/schemas.py",
-    f"{DEFAULT_SLUG}/crud.py",
-    f"{DEFAULT_SLUG}/errors.py",
-    f"{DEFAULT_SLUG}/routes/items.py",
-    f"{DEFAULT_SLUG}/routes/health.py",
-    "tests/conftest.py",
-    "tests/test_items.py",
-]
+TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
+VARIANTS = TEMPLATE / post_gen_project.VARIANTS_DIR
+# Written by tools run on a render (the full tier shares renders), not by the template.
+CACHES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
+
+
+def files_under(root: Path) -> set[str]:
+    return {
+        str(path.relative_to(root)).replace("{{cookiecutter.project_slug}}", DEFAULT_SLUG)
+        for path in root.rglob("*")
+        if path.is_file() and not CACHES.intersection(path.parts)
+    }
+
+
+def expected_files(answers: dict[str, object]) -> set[str]:
+    """The template's common files and the chosen variants' own files, less what MANIFEST prunes."""
+    common = {name for name in files_under(TEMPLATE) if not name.startswith(f"{post_gen_project.VARIANTS_DIR}/")}
+    own = set().union(*(files_under(option / str(answers[option.name])) for option in VARIANTS.iterdir()))
+    pruned = post_gen_project.unused_paths(answers)
+    return {name for name in common | own if not any(name == path or name.startswith(f"{path}/") for path in pruned)}
 
 
 def text_files(project: Path) -> list[Path]:
     return [path for path in sorted(project.rglob("*")) if path.is_file() and b"\0" not in path.read_bytes()]
 
 
-def test_renders_the_expected_files(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+def test_renders_exactly_the_files_the_template_lays_out(render: Callable[..., Path], variant: dict[str, Any]) -> None:
     project = render(**variant)
+    rendered = files_under(project)
+    expected = expected_files(answers_for(variant))
 
-    missing = [name for name in ALWAYS_PRESENT if not (project / name).is_file()]
-    pruned = post_gen_project.unused_paths(answers_for(variant))
-    kept = [name for name in post_gen_project.MANIFEST if name not in pruned]
-
-    assert missing == []
-    assert [name for name in pruned if (project / name).exists()] == []
-    assert [name for name in kept if not (project / name).exists()] == []
+    assert sorted(rendered - expected) == []
+    assert sorted(expected - rendered) == []
+    assert {f"{DEFAULT_SLUG}/db.py", "tests/conftest.py", "tests/test_items.py"} <= rendered
 
 
 def test_leaves_no_template_syntax_behind(render: Callable[..., Path], variant: dict[str, Any]) -> None:

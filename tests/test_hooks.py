@@ -6,14 +6,20 @@ import ast
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
+from importlib.metadata import distribution, packages_distributions
+from pathlib import Path
+from typing import Any
 
 import post_gen_project
 import pre_gen_project
 import pytest
-from helpers import answers_for
+from helpers import ALL_VARIANTS, DEFAULT_SLUG, answers_for
 from jinja2.exceptions import UndefinedError
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-from local_extensions import plain_dirname, py_string, toml_string
+from local_extensions import RefusedAnswer, plain_dirname, py_string, refuse_bad_answers, toml_string
 
 VALID = answers_for({"project_slug": "items_service"})
 
@@ -121,3 +127,59 @@ def test_toml_string_round_trips(text: str) -> None:
 def test_plain_dirname_refuses_paths(name: str) -> None:
     with pytest.raises(UndefinedError, match="single directory name"):
         plain_dirname(name)
+
+
+def requirement_lines(pyproject: dict[str, Any]) -> list[str]:
+    """Every requirement a render installs: dependencies, extras and PEP 735 dependency groups."""
+    project = pyproject["project"]
+    lines = list(project.get("dependencies", []))
+    lines += [line for extra in project.get("optional-dependencies", {}).values() for line in extra]
+    for group in pyproject.get("dependency-groups", {}).values():
+        lines += [entry for entry in group if isinstance(entry, str)]  # {include-group = ...} repeats a group
+    return lines
+
+
+def installed_import_names(lines: list[str]) -> set[str]:
+    """Top-level import names of the distributions ``lines`` install, followed recursively here."""
+    by_distribution: dict[str, set[str]] = {}
+    for name, providers in packages_distributions().items():
+        for provider in providers:
+            by_distribution.setdefault(canonicalize_name(provider), set()).add(name)
+    names: set[str] = set()
+    seen: set[tuple[str, frozenset[str]]] = set()
+    pending = [Requirement(line) for line in lines]
+    while pending:
+        requirement = pending.pop()
+        key = (canonicalize_name(requirement.name), frozenset(requirement.extras))
+        if key in seen:
+            continue
+        seen.add(key)
+        names |= by_distribution.get(key[0], set())
+        for line in distribution(requirement.name).requires or []:
+            needed = Requirement(line)
+            if needed.marker is None or any(
+                needed.marker.evaluate({"extra": extra}) for extra in requirement.extras or {""}
+            ):
+                pending.append(needed)
+    return names
+
+
+def test_taken_names_cover_what_every_render_installs_and_ships(render: Callable[..., Path]) -> None:
+    """A slug must not shadow any module a render imports: its dependencies' (recursively), or its own dirs."""
+    taken: set[str] = set()
+    for variant in ALL_VARIANTS:
+        project = render(**variant)
+        taken |= installed_import_names(requirement_lines(tomllib.loads((project / "pyproject.toml").read_text())))
+        taken |= {path.name for path in project.iterdir() if path.is_dir() and path.name != DEFAULT_SLUG}
+    # Names a slug could take: the others (private, dotted, capitalised, stdlib) are refused anyway.
+    choosable = {name for name in taken if pre_gen_project.SLUG_RE.fullmatch(name)} - pre_gen_project.STDLIB_NAMES
+
+    assert {"fastapi", "sqlalchemy", "asyncpg", "uvloop", "tests", "migrations"} <= choosable
+    missing = sorted(choosable - pre_gen_project.TAKEN_NAMES)
+    assert missing == [], f"add to TAKEN_NAMES in hooks/pre_gen_project.py: {missing}"
+
+
+def test_answers_are_checked_as_far_as_they_are_given() -> None:
+    assert refuse_bad_answers({"project_name": "Class", "project_slug": "klass", "__names_checked": ""}) == ""
+    with pytest.raises(RefusedAnswer, match=r"^project_slug 'class' is a Python keyword"):
+        refuse_bad_answers({"project_name": "Class", "project_slug": "class"})

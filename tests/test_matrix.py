@@ -1,10 +1,15 @@
-"""The tested renders cover the options: every pair of values, every license and Python."""
+"""The tested renders cover the options (every pair of values, every license and Python), and CI runs them all."""
 
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
+from types import SimpleNamespace
 
-from helpers import ALL_VARIANTS, OPTIONS, answers_for
+import conftest
+import pytest
+from helpers import ALL_VARIANTS, OPTIONS, ROOT, SESSION_VARIANTS, answers_for, python_tool, run, variant_id
 
 # Options that change which files a project has, or what is in them.
 FILE_OPTIONS = ["database", "session_mode", "use_alembic", "use_docker", "ci"]
@@ -40,3 +45,64 @@ def test_every_option_is_known_to_the_matrix() -> None:
     covered = set(FILE_OPTIONS) | {"license", "python_version"} | free_text
 
     assert {key for key in OPTIONS if not key.startswith("_")} == covered
+
+
+# A few modules stand for the suite: render tests (one a fixture's parameter), and others.
+SAMPLE = ["tests/test_served.py", "tests/test_static_checks.py", "tests/test_cruft.py", "tests/test_hooks.py"]
+
+
+def collect(*options: str) -> subprocess.CompletedProcess[str]:
+    """``pytest --collect-only -q <options>``, without loading the plugins collection does not need."""
+    plugins = ["-p", "no:cacheprovider", "-p", "asyncio"]  # pytest-asyncio owns an ini key of pyproject.toml
+    # No server: collecting creates no database, so the left-behind check (which other runs can trip) is off.
+    no_server = "postgresql://nobody@127.0.0.1:1/none"
+    command = python_tool("pytest", "--collect-only", "-q", *plugins, *options)
+    return run(command, ROOT, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", TEST_DATABASE_URL=no_server)
+
+
+def collected(*options: str) -> set[str]:
+    """The ids of the SAMPLE tests ``pytest --collect-only <options>`` selects."""
+    result = collect(*SAMPLE, *options)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {line for line in result.stdout.splitlines() if "::" in line}
+
+
+def test_the_ci_jobs_share_out_the_tests_by_render() -> None:
+    """One job per render (``--variant '<answers>'``) and one for the rest (``--variant none``)."""
+    everything = collected()
+    none = collected("--variant", "none")
+    first = collected("--variant", json.dumps(SESSION_VARIANTS[0]))
+    others = everything - none - first
+
+    assert none & first == set()
+    assert {test.split("::")[0] for test in none} == {"tests/test_cruft.py", "tests/test_hooks.py"}
+    assert "tests/test_served.py" in {test.split("::")[0] for test in first}
+    assert all(test.endswith(f"[{variant_id(SESSION_VARIANTS[0])}]") for test in first)
+    assert others
+    assert not any(test.endswith(f"[{variant_id(SESSION_VARIANTS[0])}]") for test in others)
+
+
+def test_an_unknown_render_is_refused_with_the_list() -> None:
+    result = collect(SAMPLE[-1], "--variant", '{"database": "mysql"}')
+
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "is not a render of tests/renders.py" in result.stderr
+    assert json.dumps(ALL_VARIANTS[-1]) in result.stderr
+
+
+class FakeItem:
+    def __init__(self, **params: object) -> None:
+        self.nodeid = "tests/test_x.py::test_x"
+        self.callspec = SimpleNamespace(params=params)
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        pytest.param({"answers": ALL_VARIANTS[0]}, "name the parameter", id="render-under-another-name"),
+        pytest.param({"variant": {"database": "mysql"}}, "is not a render", id="variant-not-listed"),
+    ],
+)
+def test_a_render_parameter_that_no_ci_job_would_select_is_refused(params: dict[str, object], reason: str) -> None:
+    with pytest.raises(pytest.UsageError, match=reason):
+        conftest.check_render_parameters([FakeItem(**params)])  # type: ignore[list-item]

@@ -13,16 +13,16 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from helpers import OPTIONS, REDUCED_VARIANTS, answers_for, clean_env, variant_params
+from helpers import OPTIONS, REDUCED_VARIANTS, answers_for, clean_env, fresh_path, interpreter, variant_params
+
+from tools.serving import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -43,13 +43,6 @@ def shell(command: str, cwd: Path, timeout: float = 900, **env_vars: str) -> sub
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def check_server(command: str, cwd: Path) -> None:
     """Start the README's run command and use the API it serves."""
     port = free_port()
@@ -63,17 +56,10 @@ def check_server(command: str, cwd: Path) -> None:
         text=True,
         start_new_session=True,
     )
+    base_url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, server.communicate()[0]
-                try:
-                    if client.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "the server did not come up"
-                    time.sleep(0.3)
+        wait_until_healthy(base_url, server, timeout=60)
+        with httpx.Client(base_url=base_url, timeout=10) as client:
             created = client.post("/items/", json={"title": "From the README"})
             assert created.status_code == 201
             assert client.get(f"/items/{created.json()['id']}").json()["title"] == "From the README"
@@ -101,22 +87,13 @@ def test_readme_quick_start_and_tests_work_in_a_fresh_environment(render: Callab
     assert re.search(r"\d+ passed", result.stdout)
     assert "failed" not in result.stdout
 
-
-def interpreter(version: str) -> str | None:
-    """A ``python<version>`` that runs: on PATH, or one that pyenv installed."""
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = [shutil.which(f"python{version}")]
-    candidates += sorted(map(str, pyenv_root.glob(f"versions/{version}.*/bin/python{version}")), reverse=True)
-    for candidate in filter(None, candidates):
-        probe = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == version:
-            return candidate
-    return None
+    # pre-commit's hooks find the project's tools from a fresh shell, with .venv not on PATH.
+    hooks = readme_commands(readme, "pre-commit")
+    assert hooks == [".venv/bin/pre-commit install", ".venv/bin/pre-commit run --all-files"]
+    for command in ["git init -q", "git add -A", hooks[-1]]:
+        result = shell(command, project, PATH=fresh_path(), PRE_COMMIT_HOME=str(tmp_path / "pre-commit"))
+        assert result.returncode == 0, f"{command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert "mypy" in result.stdout
 
 
 # Renders that require another Python than the default, which the shared environment runs.

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,34 +12,22 @@ import httpx
 import pytest
 from helpers import DEFAULT_SLUG, SESSION_VARIANTS, clean_env, python_tool, variant_params
 
+from tools.serving import free_port, wait_until_healthy
+
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_healthy(client: httpx.Client, server: subprocess.Popen[str], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"server exited early:\n{server.communicate()[0]}")
-        try:
-            if client.get("/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("server did not become healthy")
-
-
 @pytest.fixture(params=variant_params(SESSION_VARIANTS))
-def served(request: pytest.FixtureRequest, render: Callable[..., Path], tmp_path: Path) -> Iterator[httpx.Client]:
+def variant(request: pytest.FixtureRequest) -> dict[str, Any]:
+    answers: dict[str, Any] = request.param
+    return answers
+
+
+@pytest.fixture
+def served(
+    request: pytest.FixtureRequest, render: Callable[..., Path], variant: dict[str, Any], tmp_path: Path
+) -> Iterator[httpx.Client]:
     """``uvicorn <slug>.main:app`` for one variant, on an empty database; yields a client."""
-    variant: dict[str, Any] = request.param
     project = render(**variant)
     if variant["database"] == "postgresql":
         database_url = request.getfixturevalue("scratch_database")
@@ -66,9 +52,10 @@ def served(request: pytest.FixtureRequest, render: Callable[..., Path], tmp_path
         stderr=subprocess.STDOUT,
         text=True,
     )
+    base_url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            wait_until_healthy(client, server)
+        wait_until_healthy(base_url, server, timeout=30)
+        with httpx.Client(base_url=base_url, timeout=10) as client:
             yield client
     finally:
         server.send_signal(signal.SIGINT)

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async with context %}
+{% from "variant.jinja" import is_async, is_sqlite, slug with context %}
 """Alembic environment: the URL comes from the app's settings, the schema from its models.
 
 `alembic upgrade head` connects with the app's own engine factory (same driver and
@@ -14,9 +14,9 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
-from {{ cookiecutter.project_slug }}.config import get_settings
-from {{ cookiecutter.project_slug }}.db import create_db_engine
-from {{ cookiecutter.project_slug }}.models import Base
+from {{ slug }}.config import get_settings
+from {{ slug }}.db import create_db_engine
+from {{ slug }}.models import Base
 
 config = context.config
 # Programs that run migrations in-process (the tests) keep their own logging setup.
@@ -33,7 +33,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
-{% if cookiecutter.database == "sqlite" %}
+{% if is_sqlite %}
         render_as_batch=True,
 {% endif %}
     )
@@ -42,7 +42,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations(connection: Connection) -> None:
-{% if cookiecutter.database == "sqlite" %}
+{% if is_sqlite %}
     # Batch mode rebuilds tables for the ALTERs that SQLite cannot do in place.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
 {% else %}

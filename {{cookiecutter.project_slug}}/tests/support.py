@@ -1,17 +1,14 @@
-{% from "variant.jinja" import is_async, is_pg, slug, async, await, Engine with context %}
-"""Helpers for tests of the real wiring: a live app, a real server, the pool, the server admin."""
+{% from "variant.jinja" import is_async, slug, async, await, Engine with context %}
+"""Helpers for tests of the real wiring: the schema, a live app, a real server, the pool."""
 
-{% set core = ["Connection"] + ([] if is_async else ["Engine"]) + ["delete"] + (["text"] if is_pg else []) %}
 import asyncio
+import inspect
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 {% if cookiecutter.use_alembic %}
 from pathlib import Path
-{% endif %}
-{% if is_pg %}
-from typing import Any
 {% endif %}
 
 import uvicorn
@@ -21,9 +18,11 @@ from alembic.config import Config
 {% endif %}
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import {{ core | join(", ") }}
 {% if is_async %}
+from sqlalchemy import Connection, delete
 from sqlalchemy.ext.asyncio import AsyncEngine
+{% else %}
+from sqlalchemy import Connection, Engine, delete
 {% endif %}
 
 from {{ slug }}.config import Settings
@@ -70,7 +69,7 @@ def create_schema(connection: Connection) -> None:
 
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    """Run ``app``'s lifespan and yield a client for it; then delete what it committed.
+    """Run ``app``'s lifespan and yield a client for it.
 
     The client gets a 500 response, not the exception, when the app fails.
     """
@@ -78,7 +77,6 @@ async def running(app: FastAPI) -> AsyncIterator[AsyncClient]:
         transport = ASGITransport(app, raise_app_exceptions=False)
         async with AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
-    {{ await }}delete_committed_items(app.state.settings)
 
 
 @contextmanager
@@ -98,25 +96,20 @@ def serving(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Wait until ``condition()`` holds; fail after ten seconds."""
-    for _ in range(1000):
-        if condition():
+async def wait_until(what: str, condition: Callable[[], bool | Awaitable[bool]], within: float = 10) -> None:
+    """Wait until ``condition()`` (which may be async) holds; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        met = condition()
+        if inspect.isawaitable(met):
+            met = await met
+        if met:
             return
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
         await asyncio.sleep(0.01)
-    raise AssertionError("condition not met in time")
 
 
 def checked_out(app: FastAPI) -> int:
     """Connections that the app's pool has lent out and not got back."""
     count: int = app.state.engine.pool.checkedout()
     return count
-{% if is_pg %}
-
-
-{{ async }}def run_admin(admin: {{ Engine }}, statement: str, **params: object) -> list[Any]:
-    """Run one statement as the server admin; return its rows, if it has any."""
-    {{ async }}with admin.connect() as connection:
-        result = {{ await }}connection.execute(text(statement), params)
-        return list(result.all()) if result.returns_rows else []
-{% endif %}

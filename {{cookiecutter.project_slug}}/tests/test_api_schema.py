@@ -1,3 +1,4 @@
+{% from "variant.jinja" import is_async, slug with context %}
 """Property-based tests: schemathesis drives the real server with generated requests.
 
 Valid and invalid requests for every operation in the OpenAPI schema go through
@@ -6,7 +7,7 @@ response must match the schema (status code, headers, content type and body).
 Generation is deterministic, so a failure reproduces on the next run.
 """
 
-{% if cookiecutter.session_mode == "async" %}
+{% if is_async %}
 import asyncio
 {% endif %}
 from collections.abc import Iterator
@@ -17,8 +18,8 @@ import schemathesis
 from schemathesis import Case, GenerationMode
 from support import delete_committed_items, serving
 
-from {{ cookiecutter.project_slug }}.config import Settings
-from {{ cookiecutter.project_slug }}.main import create_app
+from {{ slug }}.config import Settings
+from {{ slug }}.main import create_app
 
 # Generated requests per operation, valid and invalid ones mixed (about 300 in all).
 EXAMPLES = 60
@@ -28,14 +29,14 @@ schema.config.generation.update(modes=list(GenerationMode), max_examples=EXAMPLE
 
 
 @pytest.fixture(scope="module")
-def base_url(live_settings: Settings) -> Iterator[str]:
+def base_url(live_database: Settings) -> Iterator[str]:
     """A real server on the live database, shared by the generated cases."""
-    with serving(create_app(live_settings)) as url:
+    with serving(create_app(live_database)) as url:
         yield url
-{% if cookiecutter.session_mode == "async" %}
-    asyncio.run(delete_committed_items(live_settings))
+{% if is_async %}
+    asyncio.run(delete_committed_items(live_database))
 {% else %}
-    delete_committed_items(live_settings)
+    delete_committed_items(live_database)
 {% endif %}
 
 

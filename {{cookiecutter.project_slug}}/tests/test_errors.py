@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, is_pg, async, await with context %}
+{% from "variant.jinja" import is_pg, slug, async, await with context %}
 """Failures become clear responses that leak no SQL, stack trace or driver detail.
 
 Every 500 leaves its traceback in the log, once, with the request's method and path.
@@ -13,10 +13,10 @@ from httpx import AsyncClient, Response
 from sqlalchemy import text
 from support import serving
 
-from {{ cookiecutter.project_slug }}.db import SessionDep
-from {{ cookiecutter.project_slug }}.models import Item
+from {{ slug }}.db import SessionDep
+from {{ slug }}.models import Item
 
-INTERNALS = ("Traceback", "SELECT", "INSERT", "sqlalche.me", "Error", "{{ cookiecutter.project_slug }}", "line ")
+INTERNALS = ("Traceback", "SELECT", "INSERT", "sqlalche.me", "Error", "{{ slug }}", "line ")
 
 
 def assert_leaks_nothing(response: Response) -> None:

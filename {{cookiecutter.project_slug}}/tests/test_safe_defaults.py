@@ -1,9 +1,10 @@
+{% from "variant.jinja" import is_pg, slug with context %}
 """Defaults that are safe without any configuration."""
 
 from httpx import ASGITransport, AsyncClient
 
-from {{ cookiecutter.project_slug }}.config import Settings
-from {{ cookiecutter.project_slug }}.main import create_app
+from {{ slug }}.config import Settings
+from {{ slug }}.main import create_app
 
 
 def test_defaults_are_quiet_and_closed() -> None:
@@ -11,7 +12,7 @@ def test_defaults_are_quiet_and_closed() -> None:
 
     assert defaults["debug"] is False
     assert defaults["db_echo"] is False
-{% if cookiecutter.database == "postgresql" %}
+{% if is_pg %}
     assert defaults["db_pool_pre_ping"] is False  # closed connections are replaced without it
     assert defaults["db_pgbouncer"] is False
     assert defaults["db_null_pool"] is False

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, async, await, Iterator with context %}
+{% from "variant.jinja" import slug, async, await, Iterator with context %}
 """Each request is one transaction: all of its writes commit, or none do."""
 
 from collections.abc import {{ Iterator }}
@@ -9,10 +9,10 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from support import checked_out
 
-from {{ cookiecutter.project_slug }} import crud
-from {{ cookiecutter.project_slug }}.config import Settings
-from {{ cookiecutter.project_slug }}.db import SessionDep, create_db_engine
-from {{ cookiecutter.project_slug }}.schemas import ItemIn
+from {{ slug }} import crud
+from {{ slug }}.config import Settings
+from {{ slug }}.db import SessionDep, create_db_engine
+from {{ slug }}.schemas import ItemIn
 
 
 async def test_a_request_that_fails_after_writing_leaves_nothing_behind(

@@ -1,3 +1,4 @@
+{% from "variant.jinja" import is_async, is_pg, slug, driver with context %}
 """Settings, read from environment variables and from a ``.env`` file."""
 
 from functools import lru_cache
@@ -6,14 +7,14 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-{% if cookiecutter.database == "postgresql" %}
+{% if is_pg %}
 # Any postgresql:// (or postgres://) URL is accepted; this driver is used.
-DRIVER = "{{ 'postgresql+asyncpg' if cookiecutter.session_mode == 'async' else 'postgresql+psycopg' }}"
-DEFAULT_DATABASE_URL = "postgresql://postgres@localhost:5432/{{ cookiecutter.project_slug }}"
+DRIVER = "{{ driver }}"
+DEFAULT_DATABASE_URL = "postgresql://postgres@localhost:5432/{{ slug }}"
 {% else %}
 # Any sqlite:// URL is accepted; this driver is used.
-DRIVER = "{{ 'sqlite+aiosqlite' if cookiecutter.session_mode == 'async' else 'sqlite+pysqlite' }}"
-DEFAULT_DATABASE_URL = "sqlite:///./{{ cookiecutter.project_slug }}.db"
+DRIVER = "{{ driver }}"
+DEFAULT_DATABASE_URL = "sqlite:///./{{ slug }}.db"
 {% endif %}
 
 
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=0, ge=0)
     db_pool_timeout: float = Field(default=10.0, gt=0)
     db_pool_recycle: int = Field(default=1800, ge=-1)
-{% if cookiecutter.database == "postgresql" %}
+{% if is_pg %}
     # Closed connections are replaced without it (see db.py); true also catches silent failures.
     db_pool_pre_ping: bool = False
     db_connect_timeout: int = Field(default=5, ge=1)
@@ -36,7 +37,7 @@ class Settings(BaseSettings):
     db_pgbouncer: bool = False
     db_null_pool: bool = False
 {% endif %}
-{% if cookiecutter.session_mode == "sync" %}
+{% if not is_async %}
     # Worker threads for sync handlers; keep it well above the pool size (see README).
     thread_pool_size: int = Field(default=200, ge=1)
 {% endif %}
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     @classmethod
     def use_project_driver(cls, value: str) -> str:
         url = make_url(value)
-{% if cookiecutter.database == "postgresql" %}
+{% if is_pg %}
         if url.get_backend_name() not in {"postgresql", "postgres"}:
             raise ValueError("this project uses PostgreSQL: use a postgresql:// URL")
 {% else %}

@@ -1,5 +1,5 @@
-{% from "variant.jinja" import is_async, async, await, Engine with context %}
-"""The FastAPI application: ``uvicorn {{ cookiecutter.project_slug }}.main:app``."""
+{% from "variant.jinja" import is_async, slug, async, await, Engine with context %}
+"""The FastAPI application: ``uvicorn {{ slug }}.main:app``."""
 
 {% if cookiecutter.use_alembic %}
 import logging
@@ -70,7 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         {{ await }}check_schema_version(engine)
         yield
     finally:
-        {{ "await " if is_async }}engine.dispose()
+        {{ await }}engine.dispose()
 {% else %}
     try:
 {% if is_async %}
@@ -81,7 +81,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {% endif %}
         yield
     finally:
-        {{ "await " if is_async }}engine.dispose()
+        {{ await }}engine.dispose()
 {% endif %}
 
 

@@ -26,8 +26,12 @@ ItemId = Annotated[Int32Param, Path(ge=1)]
 
 
 {{ async }}def get_item_or_404(db: {{ Session }}, item_id: int) -> Item:
+{% if is_async %}
+    # A plain function rather than a dependency: each dependency costs a little on every request.
+{% else %}
     # A plain function rather than a dependency: each dependency costs a little on
-    # every request (and, with sync handlers, one more trip through the thread pool).
+    # every request, and a sync one also a trip through the thread pool.
+{% endif %}
     item = {{ await }}crud.get_item(db, item_id)
     if item is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Item not found")

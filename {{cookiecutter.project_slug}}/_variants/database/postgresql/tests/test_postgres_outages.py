@@ -1,16 +1,13 @@
-{% from "variant.jinja" import is_async, async, await, Engine, Iterator, contextmanager with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine with context %}
 """Lost connections and outages of the PostgreSQL server: 503 while it lasts, then recovery."""
 
-{% if is_async %}
 import asyncio
-{% else %}
-import time
-{% endif %}
-from collections.abc import {{ Iterator }}
-from contextlib import {{ contextmanager }}
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from httpx import AsyncClient
+from server_admin import run_admin
 {% if is_async %}
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -20,36 +17,30 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 {% endif %}
 from sqlalchemy.pool import NullPool
-from support import checked_out, run_admin, running
+from support import checked_out, running, wait_until
 
-from {{ cookiecutter.project_slug }}.config import Settings
-from {{ cookiecutter.project_slug }}.db import APPLICATION_NAME, SessionDep
-from {{ cookiecutter.project_slug }}.main import create_app
+from {{ slug }}.config import Settings
+from {{ slug }}.db import APPLICATION_NAME, SessionDep
+from {{ slug }}.main import create_app
 
 
 def database_name(settings: Settings) -> str:
     return str(make_url(settings.database_url).database)
 
 
-{{ async }}def kill_app_connections(admin: {{ Engine }}, settings: Settings) -> int:
+async def kill_app_connections(admin: {{ Engine }}, settings: Settings) -> int:
     """Terminate the service's connections server-side, as a database restart would."""
     query = "FROM pg_stat_activity WHERE datname = :db AND application_name = :app"
     params = {"db": database_name(settings), "app": APPLICATION_NAME}
     killed = {{ await }}run_admin(admin, f"SELECT pg_terminate_backend(pid) {query}", **params)
-    for _ in range(500):  # until the server processes are gone
-        if not {{ await }}run_admin(admin, f"SELECT pid {query}", **params):
-            break
-{% if is_async %}
-        await asyncio.sleep(0.01)
+
+    {{ async }}def gone() -> bool:
+        return not {{ await }}run_admin(admin, f"SELECT pid {query}", **params)
+
+    await wait_until("the server processes are gone", gone, within=5)
     # They leave pg_stat_activity just before they exit and close their sockets; a real
     # restart takes far longer than this.
     await asyncio.sleep(0.2)
-{% else %}
-        time.sleep(0.01)
-    # They leave pg_stat_activity just before they exit and close their sockets; a real
-    # restart takes far longer than this.
-    time.sleep(0.2)
-{% endif %}
     return len(killed)
 
 
@@ -64,13 +55,13 @@ def database_name(settings: Settings) -> str:
     return len(rows)
 
 
-@{{ contextmanager }}
-{{ async }}def outage(admin: {{ Engine }}, settings: Settings) -> {{ Iterator }}[None]:
+@asynccontextmanager
+async def outage(admin: {{ Engine }}, settings: Settings) -> AsyncIterator[None]:
     """The database refuses connections, and has dropped the service's, until the block ends."""
     name = database_name(settings)
     {{ await }}run_admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
     try:
-        {{ await }}kill_app_connections(admin, settings)
+        await kill_app_connections(admin, settings)
         yield
     finally:
         {{ await }}run_admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
@@ -81,7 +72,7 @@ async def test_killed_connections_are_replaced_before_the_next_request(
 ) -> None:
     assert (await live_client.get("/items/")).status_code == 200
 
-    assert {{ await }}kill_app_connections(admin, live_settings) > 0
+    assert await kill_app_connections(admin, live_settings) > 0
     response = await live_client.get("/items/")
 
     assert response.status_code == 200  # the pool saw the closed connection and opened a new one
@@ -104,7 +95,7 @@ async def test_health_reports_an_outage_while_it_lasts(
 ) -> None:
     assert (await live_client.get("/health")).status_code == 200
 
-    {{ async }}with outage(admin, live_settings):
+    async with outage(admin, live_settings):
         during = [await live_client.get(path) for path in ("/health", "/items/", "/items/1")]
 
     after = await live_client.get("/health")

@@ -1,0 +1,1 @@
+"""Helpers for working on the template, shared by its tests and its benchmarks."""

@@ -1,0 +1,69 @@
+{% from "variant.jinja" import is_async, Engine, create_engine, Iterator, sync_engine with context %}
+"""Database engine, sessions and the per-request session dependency."""
+
+from collections.abc import {{ Iterator }}
+from typing import Annotated, Any, cast
+
+from fastapi import Depends, Request
+{% if is_async %}
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+{% else %}
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+{% endif %}
+from sqlalchemy.pool import StaticPool
+
+from .config import Settings
+
+
+def create_db_engine(settings: Settings) -> {{ Engine }}:
+    """Create the engine, which owns the process's connection pool."""
+    connect_args = {"check_same_thread": False}
+    if make_url(settings.database_url).database in {None, "", ":memory:"}:
+        # An in-memory database lives in one connection, shared by every session.
+        engine = {{ create_engine }}(
+            settings.database_url,
+            echo=settings.db_echo,
+            poolclass=StaticPool,
+            connect_args=connect_args,
+        )
+    else:
+        engine = {{ create_engine }}(
+            settings.database_url,
+            echo=settings.db_echo,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+            pool_recycle=settings.db_pool_recycle,
+            connect_args=connect_args,
+        )
+    configure_sqlite(engine{{ sync_engine }})
+    return engine
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Enforce foreign keys, use write-ahead logging, and let SQLAlchemy emit BEGIN.
+
+    WAL lets readers go on while one request writes. SQLAlchemy's BEGIN replaces the
+    sqlite3 module's legacy mode, in which SELECTs run outside transactions and
+    SAVEPOINTs do not nest.
+    """
+
+    @event.listens_for(engine, "connect")
+    def configure_connection(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")  # ignored by in-memory databases
+        cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; syncs at checkpoints
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+{% include "sessions.py.jinja" %}

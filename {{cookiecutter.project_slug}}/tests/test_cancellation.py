@@ -1,0 +1,28 @@
+{% from "variant.jinja" import slug with context %}
+"""Requests cancelled mid-flight: every connection they held comes back to the pool."""
+
+import asyncio
+
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy import text
+from support import checked_out, wait_until
+
+from {{ slug }}.db import SessionDep
+
+
+async def test_cancelled_requests_return_their_connections(live_app: FastAPI, live_client: AsyncClient) -> None:
+    @live_app.get("/slow")
+    async def slow(db: SessionDep) -> None:
+        await db.execute(text("SELECT 1"))  # holds a connection from here on
+        await asyncio.sleep(10)
+
+    requests = [asyncio.create_task(live_client.get("/slow")) for _ in range(3)]
+    await wait_until("every request holds a connection", lambda: checked_out(live_app) == 3)
+    for request in requests:
+        request.cancel()
+    await asyncio.gather(*requests, return_exceptions=True)
+
+    assert all(request.cancelled() for request in requests)
+    assert checked_out(live_app) == 0
+    assert (await live_client.get("/items/")).status_code == 200
