@@ -1,4 +1,3 @@
-{% from "variant.jinja" import is_pg with context %}
 """Map failures to clear HTTP responses that leak no internals, and document them.
 
 Every 500 is logged once, at ERROR, with the request's method and path and the traceback.
@@ -6,9 +5,6 @@ Every 500 is logged once, at ERROR, with the request's method and path and the t
 
 import json
 import logging
-{% if not is_pg %}
-import sqlite3
-{% endif %}
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -22,26 +18,13 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .db_errors import is_bad_value, is_unavailable
 from .schemas import Problem
 
 logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying after a 503.
 RETRY_AFTER = "5"
-{% if is_pg %}
-# SQLSTATEs of faults that a retry can fix: connection exception (08), transaction
-# rollback such as a deadlock or serialization failure (40), insufficient resources
-# such as too many connections (53), operator intervention such as shutdown or a
-# cancelled query (57), database not accepting connections (55000), lock not available (55P03).
-UNAVAILABLE_SQLSTATES = ("08", "40", "53", "57", "55000", "55P03")
-# Data exception (22): a value the column cannot hold. asyncpg reports the values it
-# cannot convert before sending them (out of int32 range, say) as 22000 too.
-DATA_SQLSTATE = "22"
-{% else %}
-# SQLite result codes of faults that a retry can fix: another connection holds a lock
-# (busy, locked) or the file cannot be opened now.
-UNAVAILABLE_SQLITE_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN}
-{% endif %}
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -69,51 +52,8 @@ class AsciiJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
 
 
-{% if is_pg %}
-def sqlstate(error: exc.DBAPIError) -> str:
-    return str(getattr(error.orig, "sqlstate", None) or "")
-
-
-def is_unavailable(error: Exception) -> bool:
-    """True for failures that mean "the database cannot serve us right now": a retry can succeed."""
-    if isinstance(error, exc.TimeoutError):
-        return True  # the pool had no connection to lend in time
-    if isinstance(error, exc.DBAPIError):
-        if error.connection_invalidated or sqlstate(error).startswith(UNAVAILABLE_SQLSTATES):
-            return True
-        # No SQLSTATE: the driver could not reach the server, or lost the connection.
-        return not sqlstate(error) and isinstance(error, exc.OperationalError | exc.InterfaceError)
-    return isinstance(error, ConnectionError | TimeoutError)
-
-
-def is_bad_value(error: Exception) -> bool:
-    """True when the database, or the driver before sending it, rejected a value of the request."""
-    return isinstance(error, exc.DataError) or (
-        isinstance(error, exc.DBAPIError) and sqlstate(error).startswith(DATA_SQLSTATE)
-    )
-{% else %}
-def is_unavailable(error: Exception) -> bool:
-    """True for failures that mean "the database cannot serve us right now": a retry can succeed.
-
-    Other errors, such as a missing table or column (a migration not applied), are 500s.
-    """
-    if isinstance(error, exc.TimeoutError):
-        return True  # the pool had no connection to lend in time
-    if isinstance(error, exc.DBAPIError):
-        if error.connection_invalidated:
-            return True
-        code = getattr(error.orig, "sqlite_errorcode", None)
-        return code is not None and code & 0xFF in UNAVAILABLE_SQLITE_CODES  # the primary result code
-    return isinstance(error, ConnectionError | TimeoutError)
-
-
-def is_bad_value(error: Exception) -> bool:
-    """True when the database rejected a value of the request."""
-    return isinstance(error, exc.DataError)
-{% endif %}
-
-
 async def database_error(request: Request, error: Exception) -> Response:
+    """409, 422 or 503 for what the client or a retry can fix (see db_errors.py); any other is a 500."""
     if isinstance(error, exc.IntegrityError):
         logger.info("integrity error on %s %s: %s", request.method, request.url.path, error.orig)
         return JSONResponse(

@@ -1,9 +1,6 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine with context %}
+{% from "variant.jinja" import is_async, slug, await with context %}
 """The FastAPI application: ``uvicorn {{ slug }}.main:app``."""
 
-{% if cookiecutter.use_alembic %}
-import logging
-{% endif %}
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,13 +11,6 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
-{% if cookiecutter.use_alembic and is_async %}
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
-{% elif cookiecutter.use_alembic %}
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-{% endif %}
 
 from . import __version__
 from .config import Settings, get_settings
@@ -30,26 +20,6 @@ from .errors import install_error_handlers
 from .models import Base
 {% endif %}
 from .routes import health, items
-{% if cookiecutter.use_alembic %}
-
-logger = logging.getLogger(__name__)
-
-
-{{ async }}def check_schema_version(engine: {{ Engine }}) -> None:
-    """Log an error when the database's schema is not the code's (migrations not applied)."""
-    try:
-        {{ async }}with engine.connect() as connection:
-{% if is_async %}
-            problem = await connection.run_sync(health.schema_problem)
-{% else %}
-            problem = health.schema_problem(connection)
-{% endif %}
-    except (SQLAlchemyError, OSError):
-        logger.warning("Could not check the database schema version at startup", exc_info=True)
-        return
-    if problem is not None:
-        logger.error("The database schema is out of date: %s", problem)
-{% endif %}
 
 
 @asynccontextmanager
@@ -67,7 +37,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The schema comes from migrations: run `alembic upgrade head` before starting.
     # Started without it, the app says so in the log and in /health.
     try:
-        {{ await }}check_schema_version(engine)
+        {{ await }}health.check_schema_version(app)
         yield
     finally:
         {{ await }}engine.dispose()

@@ -1,8 +1,8 @@
 {% from "variant.jinja" import is_async, async, await with context %}
-{% set alembic = cookiecutter.use_alembic %}
-"""Liveness check that includes a round trip to the database{{ " and its schema version" if alembic }}."""
+"""Liveness check that includes a round trip to the database{{ " and its schema version" if cookiecutter.use_alembic }}."""
 
-{% if alembic %}
+{% if cookiecutter.use_alembic %}
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,8 +10,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, FastAPI, HTTPException, status
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
 {% else %}
 from fastapi import APIRouter
 from sqlalchemy import text
@@ -22,7 +23,8 @@ from ..errors import DATABASE_ERRORS
 from ..schemas import Health
 
 router = APIRouter(tags=["health"], responses=DATABASE_ERRORS)
-{% if alembic %}
+{% if cookiecutter.use_alembic %}
+logger = logging.getLogger(__name__)
 
 # Found as the alembic command finds it: in the working directory (the project's root,
 # or /app in the Docker image).
@@ -55,13 +57,23 @@ def schema_problem(connection: Connection) -> str | None:
 @router.get("/health")
 {{ async }}def health(db: SessionDep) -> Health:
     {{ await }}db.execute(text("SELECT 1"))
-{% if alembic %}
-{% if is_async %}
-    problem = await db.run_sync(lambda session: schema_problem(session.connection()))
-{% else %}
-    problem = schema_problem(db.connection())
-{% endif %}
+{% if cookiecutter.use_alembic %}
+    problem = {{ "await db.run_sync(lambda session: schema_problem(session.connection()))" if is_async else "schema_problem(db.connection())" }}
     if problem is not None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"The database schema is out of date: {problem}.")
 {% endif %}
     return Health(status="ok")
+{% if cookiecutter.use_alembic %}
+
+
+{{ async }}def check_schema_version(app: FastAPI) -> None:
+    """At startup: log an error when the database's schema is not the code's."""
+    try:
+        {{ async }}with app.state.engine.connect() as connection:
+            problem = {{ "await connection.run_sync(schema_problem)" if is_async else "schema_problem(connection)" }}
+    except (SQLAlchemyError, OSError):
+        logger.warning("Could not check the database schema version at startup", exc_info=True)
+        return
+    if problem is not None:
+        logger.error("The database schema is out of date: %s", problem)
+{% endif %}
