@@ -3,21 +3,29 @@
 
 import asyncio
 
+import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
 from support import checked_out, wait_until
 
-from {{ slug }}.db import SessionDep
+from {{ slug }}.db import ReadSessionDep, SessionDep
 
 
-async def test_cancelled_requests_return_their_connections(live_app: FastAPI, live_client: AsyncClient) -> None:
-    @live_app.get("/slow")
-    async def slow(db: SessionDep) -> None:
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_cancelled_requests_return_their_connections(
+    live_app: FastAPI, live_client: AsyncClient, method: str
+) -> None:
+    @live_app.post("/slow")
+    async def slow_write(db: SessionDep) -> None:
         await db.execute(text("SELECT 1"))  # holds a connection from here on
         await asyncio.sleep(10)
 
-    requests = [asyncio.create_task(live_client.get("/slow")) for _ in range(3)]
+    @live_app.get("/slow")
+    async def slow_read(db: ReadSessionDep) -> None:
+        await slow_write(db)
+
+    requests = [asyncio.create_task(live_client.request(method, "/slow")) for _ in range(3)]
     await wait_until("every request holds a connection", lambda: checked_out(live_app) == 3)
     for request in requests:
         request.cancel()

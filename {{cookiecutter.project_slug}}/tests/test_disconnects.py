@@ -9,16 +9,19 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from support import checked_out, serving, wait_until
 
-from {{ slug }}.db import SessionDep
+from {{ slug }}.db import ReadSessionDep, SessionDep
 
 
-def add_slow_route(app: FastAPI) -> None:
+def add_slow_routes(app: FastAPI) -> None:
+    """POST /slow writes and GET /slow reads; each holds a connection for half a second."""
+
     @app.post("/slow")
-    {{ async }}def slow(db: SessionDep) -> dict[str, str]:
+    {{ async }}def slow_write(db: SessionDep) -> dict[str, str]:
         {{ await }}db.execute(text("SELECT 1"))  # holds a connection from here on
 {% if is_async %}
         await asyncio.sleep(0.5)
@@ -27,14 +30,19 @@ def add_slow_route(app: FastAPI) -> None:
 {% endif %}
         return {"status": "done"}
 
+    @app.get("/slow")
+    {{ async }}def slow_read(db: ReadSessionDep) -> dict[str, str]:
+        return {{ await }}slow_write(db)
 
-async def test_clients_hanging_up_mid_request_leak_no_connection(live_app: FastAPI) -> None:
-    add_slow_route(live_app)
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_clients_hanging_up_mid_request_leak_no_connection(live_app: FastAPI, method: str) -> None:
+    add_slow_routes(live_app)
     with serving(live_app) as base_url:
         address = urlsplit(base_url)
         for _ in range(5):
             with socket.create_connection((address.hostname, address.port)) as sock:
-                sock.sendall(b"POST /slow HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n")
+                sock.sendall(f"{method} /slow HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n".encode())
                 await wait_until("the request holds a connection", lambda: checked_out(live_app) > 0)
             # the socket is closed here, while the handler still holds its connection
         await wait_until("every connection is back in the pool", lambda: checked_out(live_app) == 0)

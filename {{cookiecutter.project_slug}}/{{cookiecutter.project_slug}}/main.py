@@ -14,7 +14,7 @@ from fastapi_offline import FastAPIOffline
 
 from . import __version__
 from .config import Settings, get_settings
-from .db import create_db_engine, create_session_factory
+from .db import create_db_engine, create_read_session_factory, create_session_factory
 from .errors import install_error_handlers
 {% if not cookiecutter.use_alembic %}
 from .models import Base
@@ -33,6 +33,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_db_engine(settings)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.read_session_factory = create_read_session_factory(engine)
 {% if cookiecutter.use_alembic %}
     # The schema comes from migrations: run `alembic upgrade head` before starting.
     # Started without it, the app says so in the log and in /health.

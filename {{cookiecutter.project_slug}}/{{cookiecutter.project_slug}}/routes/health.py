@@ -18,7 +18,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 {% endif %}
 
-from ..db import SessionDep
+from ..db import ReadSessionDep
 from ..errors import DATABASE_ERRORS
 from ..schemas import Health
 
@@ -55,7 +55,7 @@ def schema_problem(connection: Connection) -> str | None:
 
 
 @router.get("/health")
-{{ async }}def health(db: SessionDep) -> Health:
+{{ async }}def health(db: ReadSessionDep) -> Health:
     {{ await }}db.execute(text("SELECT 1"))
 {% if cookiecutter.use_alembic %}
     problem = {{ "await db.run_sync(lambda session: schema_problem(session.connection()))" if is_async else "schema_problem(db.connection())" }}

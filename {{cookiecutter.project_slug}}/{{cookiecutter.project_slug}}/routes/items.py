@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 {% endif %}
 
 from .. import crud
-from ..db import SessionDep
+from ..db import ReadSessionDep, SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, WRITE_ERRORS, Responses
 from ..models import Item
 from ..schemas import Int32Param, ItemIn, ItemOut, Problem
@@ -45,7 +45,7 @@ ItemId = Annotated[Int32Param, Path(ge=1)]
 
 @router.get("/", response_model=list[ItemOut])
 {{ async }}def list_items(
-    db: SessionDep,
+    db: ReadSessionDep,
     skip: Annotated[Int32Param, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> Sequence[Item]:
@@ -53,7 +53,7 @@ ItemId = Annotated[Int32Param, Path(ge=1)]
 
 
 @router.get("/{item_id}", response_model=ItemOut, responses=NOT_FOUND)
-{{ async }}def read_item(item_id: ItemId, db: SessionDep) -> Item:
+{{ async }}def read_item(item_id: ItemId, db: ReadSessionDep) -> Item:
     return {{ await }}get_item_or_404(db, item_id)
 
 

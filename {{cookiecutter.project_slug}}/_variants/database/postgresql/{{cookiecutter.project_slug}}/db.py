@@ -1,5 +1,5 @@
 {% from "variant.jinja" import is_async, slug, Engine, create_engine, sync_engine with context %}
-"""Database engine, sessions and the per-request session dependency."""
+"""Database engine, sessions, and the per-request session dependencies for writes and reads."""
 
 {% if is_async %}
 from collections.abc import AsyncIterator
@@ -24,6 +24,8 @@ from .config import Settings
 
 # Shown in pg_stat_activity, so the service's connections are easy to find.
 APPLICATION_NAME = "{{ slug }}"
+# Reads run on autocommit connections: the driver sends no BEGIN or COMMIT.
+READS: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
 
 
 def create_db_engine(settings: Settings) -> {{ Engine }}:

@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from support import delete_committed_items, migrate, running
 
 from {{ slug }}.config import Settings
-from {{ slug }}.db import create_db_engine, create_session_factory, get_session_factory
+from {{ slug }}.db import (
+    create_db_engine,
+    create_read_session_factory,
+    create_session_factory,
+    get_read_session_factory,
+    get_session_factory,
+)
 from {{ slug }}.main import create_app
 
 

@@ -1,5 +1,5 @@
 {% from "variant.jinja" import is_async, Engine, create_engine, Iterator, sync_engine with context %}
-"""Database engine, sessions and the per-request session dependency."""
+"""Database engine, sessions, and the per-request session dependencies for writes and reads."""
 
 from collections.abc import {{ Iterator }}
 from typing import Annotated, Any, cast
@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from .config import Settings
+
+# Reads run without BEGIN (see configure_sqlite): each statement is a transaction of its own.
+NO_BEGIN = "no_begin"
+READS: dict[str, Any] = {NO_BEGIN: True}
 
 
 def create_db_engine(settings: Settings) -> {{ Engine }}:
@@ -49,7 +53,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     WAL lets readers go on while one request writes. SQLAlchemy's BEGIN replaces the
     sqlite3 module's legacy mode, in which SELECTs run outside transactions and
-    SAVEPOINTs do not nest.
+    SAVEPOINTs do not nest; sessions for reads (READS) skip it.
     """
 
     @event.listens_for(engine, "connect")
@@ -63,7 +67,8 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if not connection.get_execution_options().get(NO_BEGIN):
+            connection.exec_driver_sql("BEGIN")
 
 
 {% include "sessions.py.jinja" %}
