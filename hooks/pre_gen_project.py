@@ -49,6 +49,7 @@ TAKEN_NAMES = frozenset(
         "distlib",
         "dotenv",
         "fastapi",
+        "fastapi_offline",
         "filelock",
         "graphql",
         "greenlet",

@@ -102,6 +102,7 @@ async def test_delete_item_returns_204_with_empty_body(client: AsyncClient) -> N
 
     assert response.status_code == 204
     assert response.content == b""
+    assert "content-type" not in response.headers
     assert (await client.get(f"/items/{item['id']}")).status_code == 404
 
 

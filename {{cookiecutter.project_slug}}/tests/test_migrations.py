@@ -6,14 +6,17 @@ pointing at an empty database, so migrations/env.py connects as it does for
 """
 
 import io
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
+from httpx import ASGITransport, AsyncClient
 
-from {{ cookiecutter.project_slug }}.config import get_settings
+from {{ cookiecutter.project_slug }}.config import Settings, get_settings
+from {{ cookiecutter.project_slug }}.main import create_app
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
@@ -54,3 +57,26 @@ def test_the_migrations_can_be_rendered_as_sql(alembic_config: Config) -> None:
     sql = output_of(alembic_config, "upgrade", "head", sql=True)
 
     assert "CREATE TABLE items" in sql
+
+
+async def test_an_app_started_before_its_migrations_says_so(
+    empty_database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Started without `make migrate`: an ERROR at startup, /health 503 with the reason, logged 500s."""
+    app = create_app(Settings(database_url=empty_database_url))
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app, raise_app_exceptions=False)
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            health = await client.get("/health")
+            read = await client.get("/items/1")
+
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    startup = errors[0].getMessage()
+    assert startup.startswith("The database schema is out of date: migrations not applied: 0001")
+    assert "make migrate" in startup
+    assert health.status_code == 503
+    assert "0001" in health.json()["detail"]
+    assert "make migrate" in health.json()["detail"]
+    assert read.status_code == 500
+    assert [record.getMessage().split(":")[0] for record in errors[1:]] == ["GET /items/1 failed with a 500"]
+    assert errors[1].exc_info is not None

@@ -2,6 +2,9 @@
 
 import pytest
 from httpx import AsyncClient
+from pydantic import TypeAdapter, ValidationError
+
+from {{ cookiecutter.project_slug }}.schemas import INT32_MAX, INT32_MIN, Int32
 
 
 @pytest.mark.parametrize(
@@ -14,7 +17,7 @@ from httpx import AsyncClient
         pytest.param({"title": None}, id="title-null"),
         pytest.param({"title": "a\x00b"}, id="title-with-nul"),
         pytest.param({"title": "Pen", "description": "a\x00b"}, id="description-with-nul"),
-        pytest.param({"title": "Pen", "colour": "blue"}, id="unknown-field"),
+        pytest.param({"title": "Pen", "no_such_field": "blue"}, id="unknown-field"),
         pytest.param(["Pen"], id="not-an-object"),
     ],
 )
@@ -91,3 +94,20 @@ async def test_text_that_cannot_be_stored_is_rejected(client: AsyncClient, escap
 
     assert response.status_code == 422
     assert (await client.get("/items/")).json() == []
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [(309, 309), (309.0, 309), (-1, -1), (INT32_MIN, INT32_MIN), (INT32_MAX, INT32_MAX), (float(INT32_MAX), INT32_MAX)],
+)
+def test_int32_takes_whole_json_numbers_in_the_column_range(value: object, stored: int) -> None:
+    assert TypeAdapter(Int32).validate_python(value) == stored
+
+
+@pytest.mark.parametrize(
+    "value",
+    [True, False, "309", 309.5, float("inf"), float("nan"), None, INT32_MAX + 1, INT32_MIN - 1, 99_999_999_999],
+)
+def test_int32_rejects_what_an_integer_column_would_not_store_as_sent(value: object) -> None:
+    with pytest.raises(ValidationError):
+        TypeAdapter(Int32).validate_python(value)

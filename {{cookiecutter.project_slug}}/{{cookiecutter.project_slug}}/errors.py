@@ -1,5 +1,7 @@
-{% from "variant.jinja" import is_pg with context %}
-"""Map failures to clear HTTP responses that leak no internals, and document them."""
+"""Map failures to clear HTTP responses that leak no internals, and document them.
+
+Every 500 is logged once, at ERROR, with the request's method and path and the traceback.
+"""
 
 import json
 import logging
@@ -15,19 +17,15 @@ from sqlalchemy import exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .db_errors import is_bad_value, is_unavailable
 from .schemas import Problem
 
 logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying after a 503.
 RETRY_AFTER = "5"
-{% if is_pg %}
-# SQLSTATEs that mean the server cannot serve us now: connection exception (08),
-# insufficient resources such as too many connections (53), operator intervention
-# such as shutdown or cancelled query (57), database not accepting connections (55000).
-UNAVAILABLE_SQLSTATES = ("08", "53", "57", "55000")
-{% endif %}
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -55,28 +53,16 @@ class AsciiJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
 
 
-def is_unavailable(error: Exception) -> bool:
-    """True for failures that mean "the database cannot serve us right now"."""
-    if isinstance(error, exc.TimeoutError | exc.OperationalError | exc.InterfaceError):
-        return True  # pool exhausted, server unreachable or gone, connection closed
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
-{% if is_pg %}
-    if isinstance(error, exc.DBAPIError) and str(getattr(error.orig, "sqlstate", "")).startswith(UNAVAILABLE_SQLSTATES):
-        return True
-{% endif %}
-    return isinstance(error, ConnectionError | TimeoutError)
-
-
 async def database_error(request: Request, error: Exception) -> Response:
+    """409, 422 or 503 for what the client or a retry can fix (see db_errors.py); any other is a 500."""
     if isinstance(error, exc.IntegrityError):
         logger.info("integrity error on %s %s: %s", request.method, request.url.path, error.orig)
         return JSONResponse(
             {"detail": "The request conflicts with data already stored (a constraint was violated)."},
             status_code=409,
         )
-    if isinstance(error, exc.DataError):
-        logger.info("data error on %s %s: %s", request.method, request.url.path, error.orig)
+    if is_bad_value(error):
+        logger.info("rejected value on %s %s: %s", request.method, request.url.path, getattr(error, "orig", error))
         return JSONResponse({"detail": "The database rejected a value in the request."}, status_code=422)
     if is_unavailable(error):
         logger.warning("database unavailable on %s %s", request.method, request.url.path, exc_info=error)
@@ -99,9 +85,46 @@ async def stale_data_error(request: Request, error: Exception) -> Response:
     return JSONResponse({"detail": "The item has changed since it was read."}, status_code=status_code)
 
 
+def summary(error: Exception) -> str:
+    """The exception's type and the first line of its message, for the log line above the traceback."""
+    lines = str(error).splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+
+
 async def internal_error(request: Request, error: Exception) -> Response:
-    # Starlette logs the traceback after this response is sent; the client sees none of it.
+    """A 500 that tells the client nothing; the log gets the traceback."""
+    logger.error("%s %s failed with a 500: %s", request.method, request.url.path, summary(error), exc_info=error)
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
+
+
+class CatchUnhandledErrors:
+    """Answer any exception that no handler took with a logged 500.
+
+    Starlette's last-resort handler re-raises the exception after answering, so that the
+    server logs it a second time, without the request; this middleware sits inside it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        except Exception as error:
+            if response_started:
+                raise  # too late for a 500: the server logs it and drops the connection
+            response = await internal_error(Request(scope), error)
+            await response(scope, receive, send)
 
 
 async def validation_error(request: Request, error: Exception) -> Response:
@@ -134,4 +157,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(exc.SQLAlchemyError, database_error)
     app.add_exception_handler(ConnectionError, database_error)
     app.add_exception_handler(TimeoutError, database_error)
-    app.add_exception_handler(Exception, internal_error)
+    app.add_middleware(CatchUnhandledErrors)

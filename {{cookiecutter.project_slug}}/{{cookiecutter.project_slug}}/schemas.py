@@ -1,12 +1,28 @@
-"""Request and response bodies."""
+"""Request and response bodies, and field types that match the database's column types.
+
+A value that passes these types fits its column, so the client gets a 422 naming the
+field rather than a database error. For a new column, pick the type that matches it:
+
+    Integer()   Int32 in a body, Int32Param in a path or query
+    String(n)   Annotated[StorableText, Field(max_length=n)]
+    Text()      Annotated[StorableText, Field(max_length=...)]: unbounded in the database, bounded here
+"""
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-# Largest id the integer primary key can hold; larger ids get a 422, not a database error.
-MAX_ID = 2_147_483_647
+# The range of Integer() columns (and of the integer primary key) in both databases.
+INT32_MIN = -2_147_483_648
+INT32_MAX = 2_147_483_647
+
+
+def whole_number(value: object) -> object:
+    """Take a JSON number with a zero fraction (309.0, a valid JSON-Schema integer) as an int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def storable(value: str) -> str:
@@ -18,9 +34,16 @@ def storable(value: str) -> str:
     return value
 
 
-# The pattern publishes the NUL-byte rule in the OpenAPI schema.
-Title = Annotated[str, Field(min_length=1, max_length=255, pattern="^[^\\x00]*$"), AfterValidator(storable)]
-Description = Annotated[str, Field(max_length=10_000, pattern="^[^\\x00]*$"), AfterValidator(storable)]
+# An Integer() column in a JSON body: whole numbers in the column's range; never true,
+# false or "309", which Pydantic's lax mode would store as 1, 0 and 309.
+Int32 = Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=INT32_MIN, le=INT32_MAX)]
+# An Integer() in a path or query parameter, which arrives as text.
+Int32Param = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
+# Text that any column can store; the pattern publishes the NUL-byte rule in the OpenAPI schema.
+StorableText = Annotated[str, Field(pattern="^[^\\x00]*$"), AfterValidator(storable)]
+
+Title = Annotated[StorableText, Field(min_length=1, max_length=255)]  # String(255)
+Description = Annotated[StorableText, Field(max_length=10_000)]  # Text()
 
 
 class ItemIn(BaseModel):

@@ -16,14 +16,14 @@ from .. import crud
 from ..db import ReadSessionDep, SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, WRITE_ERRORS, Responses
 from ..models import Item
-from ..schemas import MAX_ID, Expand, ItemIn, ItemOut, ItemWithNotesOut, Problem
+from ..schemas import Expand, Int32Param, ItemIn, ItemOut, ItemWithNotesOut, Problem
 
 router = APIRouter(prefix="/items", tags=["items"], responses=DATABASE_ERRORS)
 
 NOT_FOUND: Responses = {404: {"model": Problem, "description": "Item not found"}}
 
 # Ids outside the primary key's range get a 422 here, not an error from the database.
-ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ItemId = Annotated[Int32Param, Path(ge=1)]
 
 PRECONDITION_FAILED: Responses = {
     412: {"model": Problem, "description": "The item has changed since the client read it (If-Match)"},
@@ -77,7 +77,7 @@ def expanded(adapter: TypeAdapter[Any], value: object) -> Response:
 @router.get("/", response_model=list[MaybeExpanded])
 {{ async }}def list_items(
     db: ReadSessionDep,
-    skip: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    skip: Annotated[Int32Param, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     expand: ExpandQuery = None,
 ) -> Sequence[Item] | Response:
@@ -121,8 +121,12 @@ def expanded(adapter: TypeAdapter[Any], value: object) -> Response:
     return item
 
 
+# A plain Response: a 204 has no body, so no content type either.
 @router.delete(
-    "/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND | PRECONDITION_FAILED | WRITE_ERRORS
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=NOT_FOUND | PRECONDITION_FAILED | WRITE_ERRORS,
 )
 {{ async }}def delete_item(item_id: ItemId, db: SessionDep, if_match: IfMatch = None) -> None:
     {{ await }}crud.begin_write(db)

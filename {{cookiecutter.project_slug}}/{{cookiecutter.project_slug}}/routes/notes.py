@@ -4,19 +4,19 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlalchemy import exc
 
 from .. import crud
 from ..db import ReadSessionDep, SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS
 from ..models import Note
-from ..schemas import MAX_ID, NoteIn, NoteOut, Problem
+from ..schemas import Int32Param, NoteIn, NoteOut, Problem
 from .items import NOT_FOUND, ItemId, get_item_or_404
 
 router = APIRouter(prefix="/items/{item_id}/notes", tags=["notes"], responses=DATABASE_ERRORS | NOT_FOUND)
 
-NoteId = Annotated[int, Path(ge=1, le=MAX_ID)]
+NoteId = Annotated[Int32Param, Path(ge=1)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=NoteOut, responses=BODY_ERRORS)
@@ -33,7 +33,7 @@ NoteId = Annotated[int, Path(ge=1, le=MAX_ID)]
 {{ async }}def list_notes(
     item_id: ItemId,
     db: ReadSessionDep,
-    skip: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    skip: Annotated[Int32Param, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> Sequence[Note]:
     {{ await }}get_item_or_404(db, item_id)
@@ -43,6 +43,7 @@ NoteId = Annotated[int, Path(ge=1, le=MAX_ID)]
 @router.delete(
     "/{note_id}",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
     responses={404: {"model": Problem, "description": "Item or note not found"}},
 )
 {{ async }}def delete_note(item_id: ItemId, note_id: NoteId, db: SessionDep) -> None:

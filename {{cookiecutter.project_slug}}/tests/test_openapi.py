@@ -1,0 +1,46 @@
+"""The published API: stable operation ids, and documentation pages that work offline."""
+
+import re
+
+import pytest
+from httpx import AsyncClient
+
+from {{ cookiecutter.project_slug }}.main import create_app
+
+# Generated clients name their functions after these: changing one breaks client code.
+OPERATION_IDS = [
+    "health-health",
+    "items-create_item",
+    "items-delete_item",
+    "items-list_items",
+    "items-read_item",
+    "items-replace_item",
+    "notes-create_note",
+    "notes-delete_note",
+    "notes-list_notes",
+]
+# Anything that names a host: http://host, https://host or //host.
+OTHER_HOST = re.compile(r"(?:https?:)?//[\w.-]")
+# What a page loads: scripts, stylesheets, icons, and the schema it renders.
+REFERENCE = re.compile(r"""(?:src|href|spec-url)="([^"]+)"|url: '([^']+)'""")
+
+
+def test_operation_ids_are_readable_and_stable() -> None:
+    paths = create_app().openapi()["paths"]
+
+    operation_ids = sorted(operation["operationId"] for path in paths.values() for operation in path.values())
+
+    assert operation_ids == OPERATION_IDS
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_docs_pages_load_everything_from_this_server(client: AsyncClient, page: str) -> None:
+    response = await client.get(page)
+
+    assert response.status_code == 200
+    assert OTHER_HOST.findall(response.text) == []
+    references = [first or second for first, second in REFERENCE.findall(response.text)]
+    assert "/openapi.json" in references
+    assert any(reference.endswith(".js") for reference in references)
+    for reference in references:
+        assert (await client.get(reference)).status_code == 200, reference
