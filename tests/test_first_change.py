@@ -23,8 +23,8 @@ pytestmark = pytest.mark.slow
 EDITS = [
     (
         f"{DEFAULT_SLUG}/models.py",
-        "from sqlalchemy import MetaData, String, Text\n",
-        "from sqlalchemy import Integer, MetaData, String, Text\n",
+        "from sqlalchemy import DateTime, ForeignKey, MetaData, String, Text, func, orm\n",
+        "from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, Text, func, orm\n",
     ),
     (
         f"{DEFAULT_SLUG}/models.py",
@@ -53,6 +53,11 @@ EDITS = [
     ),
     (
         "tests/test_items.py",
+        '"title": "Pencil", "description": None}',
+        '"title": "Pencil", "description": None, "price": None, "colour": None}',
+    ),
+    (
+        "tests/test_lost_updates.py",
         '"title": "Pencil", "description": None}',
         '"title": "Pencil", "description": None, "price": None, "colour": None}',
     ),
