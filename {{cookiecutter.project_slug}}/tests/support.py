@@ -3,13 +3,16 @@
 
 import asyncio
 import inspect
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-{% if cookiecutter.use_alembic %}
 from pathlib import Path
-{% endif %}
 
 import uvicorn
 {% if cookiecutter.use_alembic %}
@@ -113,3 +116,27 @@ def checked_out(app: FastAPI) -> int:
     """Connections that the app's pool has lent out and not got back."""
     count: int = app.state.engine.pool.checkedout()
     return count
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+@contextmanager
+def serving_logged(settings: Settings, log: Path, **env: str) -> Iterator[str]:
+    """Serve tests/observed_app.py with the uvicorn command, its stderr in ``log``; yield its base URL.
+
+    Settings come from the environment, as in production: ``settings``' database, and ``env``.
+    """
+    environment = {**os.environ, "DATABASE_URL": settings.database_url, **env}
+    command = [sys.executable, "-m", "uvicorn", "observed_app:app", "--app-dir", str(TESTS), "--port", "0"]
+    with log.open("w") as stderr:
+        server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=TESTS.parent)
+    try:
+        deadline = time.monotonic() + 30
+        while not (started := re.search(r"Uvicorn running on (http://\S+)", log.read_text())):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        yield started.group(1)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)

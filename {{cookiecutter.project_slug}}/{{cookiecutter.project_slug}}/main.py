@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, await with context %}
+{% from "variant.jinja" import is_async, slug, await, sync_engine with context %}
 """The FastAPI application: ``uvicorn {{ slug }}.main:app``."""
 
 from collections.abc import AsyncIterator
@@ -14,6 +14,7 @@ from . import __version__
 from .config import Settings, get_settings
 from .db import create_db_engine, create_session_factory
 from .errors import install_error_handlers
+from .observability import configure_logging, install_observability, observe_engine
 {% if not cookiecutter.use_alembic %}
 from .models import Base
 {% endif %}
@@ -30,6 +31,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {% endif %}
     engine = create_db_engine(settings)
     app.state.engine = engine
+    observe_engine(app, engine{{ sync_engine }})
     app.state.session_factory = create_session_factory(engine)
 {% if cookiecutter.use_alembic %}
     # The schema comes from migrations: run `alembic upgrade head` before starting.
@@ -69,9 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     install_error_handlers(app)
+    install_observability(app)
     app.include_router(health.router)
     app.include_router(items.router)
     return app
 
 
+configure_logging(get_settings())
 app = create_app()
