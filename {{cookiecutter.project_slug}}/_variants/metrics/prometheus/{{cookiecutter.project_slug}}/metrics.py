@@ -38,7 +38,9 @@ class PoolCollector(Collector):
             return  # no engine yet, or a pool that keeps no count (NullPool, StaticPool)
         yield GaugeMetricFamily("db_pool_size", "Connections the pool keeps open", value=pool.size())
         yield GaugeMetricFamily("db_pool_checked_out", "Connections lent out to requests", value=pool.checkedout())
-        yield GaugeMetricFamily("db_pool_overflow", "Connections open beyond the pool size", value=pool.overflow())
+        # SQLAlchemy counts the pool's unopened connections as negative overflow.
+        overflow = max(pool.overflow(), 0)
+        yield GaugeMetricFamily("db_pool_overflow", "Connections open beyond the pool size", value=overflow)
 
 
 class Metrics:

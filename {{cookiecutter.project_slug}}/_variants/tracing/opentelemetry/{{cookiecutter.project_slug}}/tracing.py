@@ -60,6 +60,7 @@ def trace_engine(app: FastAPI, engine: Engine) -> None:
     if provider is None:
         return
     instrumentor = SQLAlchemyInstrumentor()
-    instrumentor.instrument(engine=engine, tracer_provider=provider)
+    # Its declared range stops before SQLAlchemy 2.1, whose engine events it uses unchanged.
+    instrumentor.instrument(engine=engine, tracer_provider=provider, skip_dep_check=True)
     # The instrumentor is one per process: release it with the engine, for the next one.
     event.listen(engine, "engine_disposed", lambda _engine: instrumentor.uninstrument())
