@@ -122,20 +122,25 @@ TESTS = Path(__file__).resolve().parent
 
 
 @contextmanager
-def serving_logged(settings: Settings, log: Path, **env: str) -> Iterator[str]:
+def serving_logged(settings: Settings, log: Path, workers: int = 1, **env: str) -> Iterator[str]:
     """Serve tests/observed_app.py with the uvicorn command, its stderr in ``log``; yield its base URL.
 
     Settings come from the environment, as in production: ``settings``' database, and ``env``.
     """
     environment = {**os.environ, "DATABASE_URL": settings.database_url, **env}
-    command = [sys.executable, "-m", "uvicorn", "observed_app:app", "--app-dir", str(TESTS), "--port", "0"]
+    app = ["observed_app:app", "--app-dir", str(TESTS)]
+    command = [sys.executable, "-m", "uvicorn", *app, "--port", "0", "--workers", str(workers)]
     with log.open("w") as stderr:
         server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=TESTS.parent)
     try:
         deadline = time.monotonic() + 30
-        while not (started := re.search(r"Uvicorn running on (http://\S+)", log.read_text())):
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+        # Each worker logs this once it listens.
+        while log.read_text().count("Application startup complete") < workers:
+            assert server.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
+        started = re.search(r"Uvicorn running on (http://[\w.:]+)", log.read_text())
+        assert started is not None, log.read_text()
         yield started.group(1)
     finally:
         server.send_signal(signal.SIGINT)

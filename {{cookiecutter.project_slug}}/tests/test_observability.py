@@ -3,7 +3,6 @@
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +64,7 @@ async def test_a_500_carries_the_request_id(live_app: FastAPI, live_client: Asyn
 
 
 @pytest.fixture(scope="module")
-def served(live_database: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(live_database: Settings, tmp_path_factory: pytest.TempPathFactory) -> Served:
     """Requests to the app served by uvicorn with JSON logs; its log records and responses."""
     log = tmp_path_factory.mktemp("logs") / "stderr.log"
     env = {"LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "DB_SLOW_QUERY_MS": "150"}
@@ -74,7 +73,7 @@ def served(live_database: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             request_id: httpx.get(f"{url}{path}", headers={"X-Request-ID": request_id})
             for request_id, path in [("list-1", "/items/"), ("boom-1", "/boom"), ("slow-1", "/slow")]
         }
-    yield [json.loads(line) for line in log.read_text().splitlines()], responses
+    return [json.loads(line) for line in log.read_text().splitlines()], responses
 
 
 def lines_of(records: list[Record], request_id: str) -> list[Record]:
