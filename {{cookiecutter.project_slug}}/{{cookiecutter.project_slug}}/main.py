@@ -14,10 +14,10 @@ from . import __version__
 from .config import Settings, get_settings
 from .db import create_db_engine, create_session_factory
 from .errors import install_error_handlers
-from .observability import configure_logging, install_observability, observe_engine
 {% if not cookiecutter.use_alembic %}
 from .models import Base
 {% endif %}
+from .observability import configure_logging, install_observability, observe_engine
 from .routes import health, items
 
 

@@ -17,6 +17,7 @@ from uuid import uuid4
 
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from fastapi import FastAPI, Request, Response
+from pythonjsonlogger.core import RESERVED_ATTRS
 from sqlalchemy import Engine, event
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,6 +45,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",
             "rename_fields": {"levelname": "level", "name": "logger", "correlation_id": "request_id"},
             "timestamp": "time",
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],  # uvicorn's message with terminal colours
         },
     }
     return {
