@@ -67,8 +67,7 @@ async def test_a_500_carries_the_request_id(live_app: FastAPI, live_client: Asyn
 def served(live_database: Settings, tmp_path_factory: pytest.TempPathFactory) -> Served:
     """Requests to the app served by uvicorn with JSON logs; its log records and responses."""
     log = tmp_path_factory.mktemp("logs") / "stderr.log"
-    env = {"LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "DB_SLOW_QUERY_MS": "150"}
-    with serving_logged(live_database, log, **env) as url:
+    with serving_logged(live_database, log, LOG_FORMAT="json", LOG_LEVEL="INFO", DB_SLOW_QUERY_MS="150") as url:
         responses = {
             request_id: httpx.get(f"{url}{path}", headers={"X-Request-ID": request_id})
             for request_id, path in [("list-1", "/items/"), ("boom-1", "/boom"), ("slow-1", "/slow")]

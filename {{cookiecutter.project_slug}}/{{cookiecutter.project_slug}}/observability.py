@@ -119,7 +119,7 @@ def add_request_id_to_500s(app: FastAPI) -> None:
 
 
 def install_observability(app: FastAPI) -> None:
-    """Add request ids and access lines{{ ", metrics" if has_metrics }}{{ ", traces" if has_tracing }} to ``app`` (after its error handlers)."""
+    """Give ``app`` request ids, access lines{{ ", metrics" if has_metrics }}{{ ", traces" if has_tracing }} (call it after its error handlers)."""
 {% if has_tracing %}
     install_tracing(app)
 {% endif %}

@@ -48,7 +48,7 @@ async def test_requests_are_counted_by_route_template(live_client: AsyncClient) 
     assert requests_of(after, "/items/{item_id}", "404") - requests_of(before, "/items/{item_id}", "404") == 1
     assert not any(f"/items/{item['id']}" in str(labels) for _, labels in after)
     durations = ("http_request_duration_seconds_count", frozenset(labels_of("/items/{item_id}", "200")))
-    statements = ("db_statement_duration_seconds_count", frozenset())
+    statements = ("db_statement_duration_seconds_count", frozenset[tuple[str, str]]())
     assert after[durations] - before.get(durations, 0) == 5
     assert after[statements] > before[statements]
 
