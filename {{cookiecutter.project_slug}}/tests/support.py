@@ -134,14 +134,15 @@ def serving_logged(settings: Settings, log: Path, workers: int = 1, **env: str) 
         server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=TESTS.parent)
     try:
         deadline = time.monotonic() + 30
-        # Each worker logs this once it listens.
-        while log.read_text().count("Application startup complete") < workers:
+        # Listening, and every worker's lifespan has started.
+        while not (
+            (listening := re.search(r"Uvicorn running on (http://[\w.:]+)", log.read_text()))
+            and log.read_text().count("Application startup complete") >= workers
+        ):
             assert server.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
-        started = re.search(r"Uvicorn running on (http://[\w.:]+)", log.read_text())
-        assert started is not None, log.read_text()
-        yield started.group(1)
+        yield listening.group(1)
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
