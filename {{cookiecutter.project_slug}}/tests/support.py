@@ -134,13 +134,13 @@ def serving_logged(settings: Settings, log: Path, workers: int = 1, **env: str) 
         server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=TESTS.parent)
     try:
         deadline = time.monotonic() + 30
-        # Listening, and every worker's lifespan has started.
-        while not (
-            (listening := re.search(r"Uvicorn running on (http://[\w.:]+)", log.read_text()))
-            and log.read_text().count("Application startup complete") >= workers
-        ):
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
+        while True:  # until uvicorn listens and every worker's lifespan has started
+            text = log.read_text()
+            listening = re.search(r"Uvicorn running on (http://[\w.:]+)", text)
+            if listening and text.count("Application startup complete") >= workers:
+                break
+            assert server.poll() is None, text
+            assert time.monotonic() < deadline, text
             time.sleep(0.05)
         yield listening.group(1)
     finally:
