@@ -20,6 +20,7 @@ async def test_a_request_gives_a_server_span_with_a_database_child(live_settings
     app = create_app(live_settings)
     trace_app(app, provider)
     async with running(app) as client:
+        exporter.clear()  # the startup's statements (creating the tables, say)
         response = await client.get("/items/", headers={"X-Request-ID": "traced-1"})
 
     assert response.status_code == 200
