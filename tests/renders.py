@@ -31,14 +31,15 @@ SESSION_VARIANTS = [
 # fmt: off
 REDUCED_VARIANTS: list[dict[str, Any]] = [
     {"database": "sqlite", "session_mode": "sync", "use_alembic": False, "use_docker": False, "ci": "none",
-     "license": "Apache-2.0", "python_version": "3.12"},
+     "metrics": "none", "tracing": "opentelemetry", "license": "Apache-2.0", "python_version": "3.12"},
     {"database": "postgresql", "session_mode": "async", "use_alembic": False, "use_docker": False, "ci": "none",
      "license": "BSD-3-Clause", "python_version": "3.13"},
     {"database": "sqlite", "session_mode": "async", "use_alembic": False, "use_docker": True, "ci": "github",
-     "license": "Proprietary"},
-    {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": False, "ci": "github"},
+     "metrics": "none", "tracing": "opentelemetry", "license": "Proprietary"},
+    {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": False, "ci": "github",
+     "metrics": "none"},
     {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": True, "ci": "none",
-     "license": "Apache-2.0"},
+     "tracing": "opentelemetry", "license": "Apache-2.0"},
 ]
 # fmt: on
 ALL_VARIANTS = SESSION_VARIANTS + REDUCED_VARIANTS

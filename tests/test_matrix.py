@@ -12,7 +12,7 @@ import pytest
 from helpers import ALL_VARIANTS, OPTIONS, ROOT, SESSION_VARIANTS, answers_for, python_tool, run, variant_id
 
 # Options that change which files a project has, or what is in them.
-FILE_OPTIONS = ["database", "session_mode", "use_alembic", "use_docker", "ci"]
+FILE_OPTIONS = ["database", "session_mode", "use_alembic", "use_docker", "ci", "metrics", "tracing"]
 
 
 def values(option: str) -> list[object]:

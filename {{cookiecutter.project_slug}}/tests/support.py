@@ -3,14 +3,16 @@
 
 import asyncio
 import inspect
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-{% if cookiecutter.use_alembic %}
 from pathlib import Path
-{% endif %}
 
 import uvicorn
 {% if cookiecutter.use_alembic %}
@@ -134,3 +136,33 @@ def recording_statements(engine: Engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+@contextmanager
+def serving_logged(settings: Settings, log: Path, workers: int = 1, **env: str) -> Iterator[str]:
+    """Serve tests/observed_app.py with the uvicorn command, its stderr in ``log``; yield its base URL.
+
+    Settings come from the environment, as in production: ``settings``' database, and ``env``.
+    """
+    environment = {**os.environ, "DATABASE_URL": settings.database_url, **env}
+    app = ["observed_app:app", "--app-dir", str(TESTS)]
+    command = [sys.executable, "-m", "uvicorn", *app, "--port", "0", "--workers", str(workers)]
+    with log.open("w") as stderr:
+        server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=TESTS.parent)
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # until uvicorn listens and every worker's lifespan has started
+            text = log.read_text()
+            listening = re.search(r"Uvicorn running on (http://[\w.:]+)", text)
+            if listening and text.count("Application startup complete") >= workers:
+                break
+            assert server.poll() is None, text
+            assert time.monotonic() < deadline, text
+            time.sleep(0.05)
+        yield listening.group(1)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)

@@ -2,6 +2,7 @@
 """Settings, read from environment variables and from a ``.env`` file."""
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     # Worker threads for sync handlers; keep it well above the pool size (see README).
     thread_pool_size: int = Field(default=200, ge=1)
 {% endif %}
+    # Statements that take longer are logged at WARNING (see observability.py).
+    db_slow_query_ms: float = Field(default=200, ge=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     max_body_size: int = Field(default=1_048_576, ge=1)
     cors_origins: list[str] = []
     debug: bool = False

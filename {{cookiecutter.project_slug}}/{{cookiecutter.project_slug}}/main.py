@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, await with context %}
+{% from "variant.jinja" import is_async, slug, await, sync_engine with context %}
 """The FastAPI application: ``uvicorn {{ slug }}.main:app``."""
 
 from collections.abc import AsyncIterator
@@ -19,6 +19,7 @@ from .errors import install_error_handlers
 {% if not cookiecutter.use_alembic %}
 from .models import Base
 {% endif %}
+from .observability import configure_logging, install_observability, observe_engine
 from .routes import health, items, notes
 
 
@@ -32,6 +33,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {% endif %}
     engine = create_db_engine(settings)
     app.state.engine = engine
+    observe_engine(app, engine{{ sync_engine }})
     app.state.session_factory = create_session_factory(engine)
     app.state.read_session_factory = create_read_session_factory(engine)
 {% if cookiecutter.use_alembic %}
@@ -83,10 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     install_error_handlers(app)
+    install_observability(app)
     app.include_router(health.router)
     app.include_router(items.router)
     app.include_router(notes.router)
     return app
 
 
+configure_logging(get_settings())
 app = create_app()

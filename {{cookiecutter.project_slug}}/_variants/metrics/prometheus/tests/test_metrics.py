@@ -1,0 +1,96 @@
+{% from "variant.jinja" import slug, await with context %}
+"""GET /metrics: request counts by route template, the pool read at scrape time, pool timeouts."""
+
+from pathlib import Path
+
+import httpx
+from httpx import AsyncClient
+from prometheus_client.parser import text_string_to_metric_families
+from support import running, serving_logged
+
+from {{ slug }}.config import Settings
+from {{ slug }}.main import create_app
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def scrape(client: AsyncClient) -> Samples:
+    """Every sample of ``/metrics``, by name and labels."""
+    return samples_of(await client.get("/metrics"))
+
+
+def samples_of(response: httpx.Response) -> Samples:
+    assert response.status_code == 200
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def labels_of(route: str, status: str) -> set[tuple[str, str]]:
+    return {("method", "GET"), ("route", route), ("status", status)}
+
+
+def requests_of(samples: Samples, route: str, status: str) -> float:
+    return samples.get(("http_requests_total", frozenset(labels_of(route, status))), 0)
+
+
+async def test_requests_are_counted_by_route_template(live_client: AsyncClient) -> None:
+    item = (await live_client.post("/items/", json={"title": "Pen"})).json()
+    before = await scrape(live_client)
+    for _ in range(5):
+        assert (await live_client.get(f"/items/{item['id']}")).status_code == 200
+    await live_client.get("/items/999999")
+    after = await scrape(live_client)
+
+    assert requests_of(after, "/items/{item_id}", "200") - requests_of(before, "/items/{item_id}", "200") == 5
+    assert requests_of(after, "/items/{item_id}", "404") - requests_of(before, "/items/{item_id}", "404") == 1
+    assert not any(f"/items/{item['id']}" in str(labels) for _, labels in after)
+    durations = ("http_request_duration_seconds_count", frozenset(labels_of("/items/{item_id}", "200")))
+    statements = ("db_statement_duration_seconds_count", frozenset[tuple[str, str]]())
+    assert after[durations] - before.get(durations, 0) == 5
+    assert after[statements] > before[statements]
+
+
+async def test_the_pool_gauges_are_read_at_scrape_time(live_settings: Settings) -> None:
+    app = create_app(live_settings.model_copy(update={"db_pool_size": 3, "db_max_overflow": 0}))
+    async with running(app) as client:
+        await client.get("/items/")
+        at_rest = await scrape(client)
+        held = {{ await }}app.state.engine.connect()  # as a request in progress holds one
+        {{ await }}held.exec_driver_sql("SELECT 1")
+        holding = await scrape(client)
+        {{ await }}held.close()
+
+    assert at_rest[("db_pool_size", frozenset())] == 3
+    assert at_rest[("db_pool_checked_out", frozenset())] == 0
+    assert holding[("db_pool_checked_out", frozenset())] == 1
+    assert holding[("db_pool_overflow", frozenset())] == 0
+
+
+async def test_a_pool_timeout_is_counted(live_settings: Settings) -> None:
+    app = create_app(live_settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 0.2}))
+    async with running(app) as client:
+        held = {{ await }}app.state.engine.connect()  # the only connection
+        {{ await }}held.exec_driver_sql("SELECT 1")
+        response = await client.get("/items/")
+        {{ await }}held.close()
+        samples = await scrape(client)
+
+    assert response.status_code == 503
+    assert samples[("db_pool_timeouts_total", frozenset())] == 1
+
+
+def test_workers_share_their_counts_in_multiprocess_mode(live_settings: Settings, tmp_path: Path) -> None:
+    """Two uvicorn workers: every scrape, whichever worker answers it, counts the requests of both."""
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    with serving_logged(live_settings, tmp_path / "stderr.log", workers=2, PROMETHEUS_MULTIPROC_DIR=str(shared)) as url:
+        for _ in range(20):
+            assert httpx.get(f"{url}/items/", headers={"Connection": "close"}).status_code == 200
+        scrapes = [samples_of(httpx.get(f"{url}/metrics", headers={"Connection": "close"})) for _ in range(6)]
+
+    workers = {path.stem.rsplit("_", 1)[-1] for path in shared.glob("counter_*.db")}
+    assert len(workers) == 2, "both workers served requests"
+    assert [requests_of(samples, "/items/", "200") for samples in scrapes] == [20] * 6

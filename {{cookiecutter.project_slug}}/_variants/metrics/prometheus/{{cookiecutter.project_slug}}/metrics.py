@@ -1,0 +1,130 @@
+"""Prometheus metrics at ``GET /metrics``: requests, the connection pool, statement durations.
+
+Each app has its own registry. With several worker processes (``uvicorn --workers``,
+gunicorn), each has its own counters and a scrape reaches one of them: set
+``PROMETHEUS_MULTIPROC_DIR`` to an empty directory, the same for every worker and
+emptied before each start, and ``/metrics`` adds up the counters and histograms that
+all the workers write there (prometheus-client's multiprocess mode). The pool gauges
+are read from the answering worker's pool at scrape time.
+"""
+
+import os
+import time
+from collections.abc import Callable, Iterator
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, exc
+from sqlalchemy.pool import QueuePool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+router = APIRouter()
+
+REQUEST_LABELS = ["method", "route", "status"]
+
+
+class PoolCollector(Collector):
+    """The engine's pool, read at scrape time."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        pool = self.engine.pool if self.engine is not None else None
+        if not isinstance(pool, QueuePool):
+            return  # no engine yet, or a pool that keeps no count (NullPool, StaticPool)
+        yield GaugeMetricFamily("db_pool_size", "Connections the pool keeps open", value=pool.size())
+        yield GaugeMetricFamily("db_pool_checked_out", "Connections lent out to requests", value=pool.checkedout())
+        # SQLAlchemy counts the pool's unopened connections as negative overflow.
+        overflow = max(pool.overflow(), 0)
+        yield GaugeMetricFamily("db_pool_overflow", "Connections open beyond the pool size", value=overflow)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("http_requests", "HTTP requests answered", REQUEST_LABELS, registry=self.registry)
+        self.request_duration = Histogram(
+            "http_request_duration_seconds", "Time to answer HTTP requests", REQUEST_LABELS, registry=self.registry
+        )
+        self.pool_timeouts = Counter(
+            "db_pool_timeouts", "Requests that waited out the pool timeout (answered 503)", registry=self.registry
+        )
+        self.statement_duration = Histogram(
+            "db_statement_duration_seconds", "Time to execute SQL statements", registry=self.registry
+        )
+        self.pool = PoolCollector()
+        self.registry.register(self.pool)
+
+    def scraped_registry(self) -> CollectorRegistry:
+        if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+            return self.registry
+        registry = CollectorRegistry()
+        # Every worker's counters and histograms (the class has no annotations).
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        registry.register(self.pool)
+        return registry
+
+
+class RequestMetrics:
+    """Count and time each request by method, route template (never the raw path) and status."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless a response starts
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            labels = (scope["method"], route, str(status))
+            self.metrics.requests.labels(*labels).inc()
+            self.metrics.request_duration.labels(*labels).observe(time.perf_counter() - started)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics.scraped_registry()
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def count_pool_timeouts(app: FastAPI, counter: Counter) -> None:
+    """Count the pool timeouts, then answer them as the app answers database errors (a 503)."""
+    handle = app.exception_handlers[exc.SQLAlchemyError]
+
+    async def pool_timeout(request: Request, error: Exception) -> Response:
+        counter.inc()
+        response = handle(request, error)
+        return response if isinstance(response, Response) else await response
+
+    app.add_exception_handler(exc.TimeoutError, pool_timeout)
+
+
+def install_metrics(app: FastAPI) -> None:
+    app.state.metrics = metrics = Metrics()
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.include_router(router)
+    count_pool_timeouts(app, metrics.pool_timeouts)
+
+
+def observe_pool(app: FastAPI, engine: Engine) -> Callable[[float, str], None]:
+    """Report ``engine``'s pool at scrape time; the returned observer times its statements."""
+    metrics: Metrics = app.state.metrics
+    metrics.pool.engine = engine
+    return lambda duration, _statement: metrics.statement_duration.observe(duration)

@@ -1,0 +1,130 @@
+{% from "variant.jinja" import slug, async with context %}
+"""Request ids, log lines and slow statements, as an operator sees them."""
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from support import serving_logged
+
+from {{ slug }}.config import Settings
+
+Record = dict[str, Any]
+# A log line of the served app, and the responses that were sent; see ``served``.
+Served = tuple[list[Record], dict[str, httpx.Response]]
+
+
+def is_uuid4(value: str) -> bool:
+    try:
+        return uuid.UUID(value).version == 4
+    except ValueError:
+        return False
+
+
+async def test_a_request_without_an_id_gets_a_new_one(client: AsyncClient) -> None:
+    response = await client.get("/items/")
+
+    assert is_uuid4(response.headers["x-request-id"])
+
+
+async def test_a_clients_request_id_is_kept(client: AsyncClient) -> None:
+    response = await client.get("/items/", headers={"X-Request-ID": "client/req:42"})
+
+    assert response.headers["x-request-id"] == "client/req:42"
+
+
+@pytest.mark.parametrize("sent", ["a" * 129, "two words", "tab\there", "del\x7f"])
+async def test_an_invalid_request_id_is_replaced(client: AsyncClient, sent: str) -> None:
+    response = await client.get("/items/", headers={"X-Request-ID": sent})
+
+    assert is_uuid4(response.headers["x-request-id"])
+
+
+async def test_a_503_carries_the_request_id(unreachable_client: AsyncClient) -> None:
+    response = await unreachable_client.get("/items/", headers={"X-Request-ID": "unavailable-1"})
+
+    assert response.status_code == 503
+    assert response.headers["x-request-id"] == "unavailable-1"
+
+
+async def test_a_500_carries_the_request_id(live_app: FastAPI, live_client: AsyncClient) -> None:
+    @live_app.get("/boom")
+    {{ async }}def boom() -> None:
+        raise RuntimeError("boom")
+
+    response = await live_client.get("/boom", headers={"X-Request-ID": "failing-1"})
+
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "failing-1"
+
+
+@pytest.fixture(scope="module")
+def served(live_database: Settings, tmp_path_factory: pytest.TempPathFactory) -> Served:
+    """Requests to the app served by uvicorn with JSON logs; its log records and responses."""
+    log = tmp_path_factory.mktemp("logs") / "stderr.log"
+    with serving_logged(live_database, log, LOG_FORMAT="json", LOG_LEVEL="INFO", DB_SLOW_QUERY_MS="150") as url:
+        responses = {
+            request_id: httpx.get(f"{url}{path}", headers={"X-Request-ID": request_id})
+            for request_id, path in [("list-1", "/items/"), ("boom-1", "/boom"), ("slow-1", "/slow")]
+        }
+    return [json.loads(line) for line in log.read_text().splitlines()], responses
+
+
+def lines_of(records: list[Record], request_id: str) -> list[Record]:
+    return [record for record in records if record["request_id"] == request_id]
+
+
+def test_every_log_line_is_one_json_object_with_the_standard_fields(served: Served) -> None:
+    records, _ = served
+
+    assert records, "the server logged nothing"
+    assert all({"time", "level", "logger", "message", "request_id"} <= record.keys() for record in records)
+    assert any(record["logger"].startswith("uvicorn") for record in records), "uvicorn logs through the same config"
+
+
+def test_each_request_has_one_access_line(served: Served) -> None:
+    records, responses = served
+
+    for request_id, response in responses.items():
+        access = [record for record in lines_of(records, request_id) if "duration_ms" in record and "path" in record]
+        assert len(access) == 1, access
+        assert access[0]["method"] == "GET"
+        assert access[0]["path"] == response.url.path
+        assert access[0]["status"] == response.status_code
+        assert access[0]["duration_ms"] >= 0
+    assert not any(record["logger"] == "uvicorn.access" for record in records)
+
+
+def test_a_500_traceback_is_logged_once_with_the_request_id(served: Served) -> None:
+    records, responses = served
+    tracebacks = [record for record in records if "Traceback" in str(record.get("exc_info", ""))]
+
+    assert responses["boom-1"].status_code == 500
+    assert len(tracebacks) == 1, tracebacks
+    assert tracebacks[0]["request_id"] == "boom-1"
+
+
+def test_a_slow_statement_is_logged_at_warning_without_its_parameters(served: Served) -> None:
+    records, _ = served
+    slow = [record for record in records if record["logger"] == "{{ slug }}.db"]
+
+    assert len(slow) == 1, slow  # the other statements were faster than DB_SLOW_QUERY_MS
+    assert slow[0]["level"] == "WARNING"
+    assert slow[0]["request_id"] == "slow-1"
+    assert slow[0]["duration_ms"] >= 300
+    sql = slow[0]["message"].split("): ", 1)[1]
+    assert "sleep(" in sql
+    assert "0.3" not in sql  # the parameter value
+
+
+def test_text_lines_carry_the_request_id(live_database: Settings, tmp_path: Path) -> None:
+    log = tmp_path / "stderr.log"
+    with serving_logged(live_database, log, LOG_FORMAT="text") as url:
+        httpx.get(f"{url}/items/", headers={"X-Request-ID": "text-1"})
+
+    assert [line for line in log.read_text().splitlines() if "[text-1] GET /items/ 200" in line]

@@ -1,0 +1,161 @@
+{% from "variant.jinja" import slug, has_metrics, has_tracing with context %}
+"""What an operator sees of the service: request ids, logs, slow statements{{ ", metrics" if has_metrics }}{{ ", traces" if has_tracing }}.
+
+Every request gets an id (the client's ``X-Request-ID`` when it is 1 to 128 visible
+ASCII characters, else a new UUID), returned in ``X-Request-ID`` and written in every
+log line of the request: asgi-correlation-id keeps it in a context variable, which
+survives ``await`` and is copied into the thread pool of sync handlers.
+"""
+
+import logging
+import logging.config
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+from uuid import uuid4
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI
+from pythonjsonlogger.core import RESERVED_ATTRS
+from sqlalchemy import Engine, event
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .config import Settings
+{% if has_metrics %}
+from .metrics import install_metrics, observe_pool
+{% endif %}
+{% if has_tracing %}
+from .tracing import install_tracing, trace_engine
+{% endif %}
+
+REQUEST_ID_HEADER = "X-Request-ID"
+VALID_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+access_logger = logging.getLogger("{{ slug }}.access")
+statement_logger = logging.getLogger("{{ slug }}.db")
+
+
+def logging_config(settings: Settings) -> dict[str, Any]:
+    """One handler on stderr for every logger, uvicorn's included, with the request id on each line."""
+    formatters = {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger", "correlation_id": "request_id"},
+            "timestamp": "time",
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],  # uvicorn's message with terminal colours
+        },
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "asgi_correlation_id.CorrelationIdFilter", "default_value": "-"}},
+        "formatters": {"default": formatters[settings.log_format]},
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "default",
+                "filters": ["request_id"],
+            },
+        },
+        "root": {"level": settings.log_level, "handlers": ["default"]},
+        "loggers": {
+            # uvicorn's lines go to the handler above; its access line gives way to ours
+            # (which has the request id and the duration).
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
+        },
+    }
+
+
+def configure_logging(settings: Settings) -> None:
+    """Configure logging for the process: once, before the app serves (see main.py)."""
+    logging.config.dictConfig(logging_config(settings))
+
+
+class AccessLog:
+    """Log one line per request, after the response: method, path, status and duration."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless a response starts
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 2)
+            fields = {"method": scope["method"], "path": scope["path"], "status": status, "duration_ms": duration_ms}
+            access_logger.info("%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields)
+
+
+def install_observability(app: FastAPI) -> None:
+    """Give ``app`` request ids, access lines{{ ", metrics" if has_metrics }}{{ ", traces" if has_tracing }} (call it after its error handlers)."""
+{% if has_tracing %}
+    install_tracing(app)
+{% endif %}
+    app.add_middleware(AccessLog)
+{% if has_metrics %}
+    install_metrics(app)
+{% endif %}
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name=REQUEST_ID_HEADER,
+        generator=lambda: str(uuid4()),
+        validator=lambda value: VALID_REQUEST_ID.fullmatch(value) is not None,
+    )
+
+
+def time_statements(engine: Engine, *observers: Callable[[float, str], None]) -> None:
+    """Call each observer with the duration (seconds) and SQL text of every statement."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def start(connection: Any, *_: Any) -> None:
+        connection.info.setdefault("statements_started", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def finish(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        duration = time.perf_counter() - connection.info["statements_started"].pop()
+        for observe in observers:
+            observe(duration, statement)
+
+
+def slow_statement_logger(threshold_ms: float) -> Callable[[float, str], None]:
+    """Log statements slower than ``threshold_ms`` at WARNING: the SQL text, never the parameters."""
+
+    def log_if_slow(duration: float, statement: str) -> None:
+        duration_ms = round(duration * 1000, 1)
+        if duration_ms >= threshold_ms:
+            statement_logger.warning(
+                "slow statement (%s ms): %s", duration_ms, statement, extra={"duration_ms": duration_ms}
+            )
+
+    return log_if_slow
+
+
+def observe_engine(app: FastAPI, engine: Engine) -> None:
+    """Watch the statements{{ " and the pool" if has_metrics }} of the engine that the app's lifespan created."""
+    settings: Settings = app.state.settings
+{% if has_metrics %}
+    time_statements(engine, slow_statement_logger(settings.db_slow_query_ms), observe_pool(app, engine))
+{% else %}
+    time_statements(engine, slow_statement_logger(settings.db_slow_query_ms))
+{% endif %}
+{% if has_tracing %}
+    trace_engine(app, engine)
+{% endif %}
