@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from tools.serving import free_port
 
-from .load import apt_install, find_command
+from .serving import require
 
 CONFIG = """\
 [databases]
@@ -47,9 +47,7 @@ pidfile = {directory}/pgbouncer.pid
 @contextmanager
 def pgbouncer(admin_url: str, pool_size: int) -> Iterator[int]:
     """Run PgBouncer in front of ``admin_url``'s server; yields the port it listens on."""
-    binary = find_command("pgbouncer") or apt_install("pgbouncer")
-    if binary is None:
-        raise SystemExit("pgbouncer is not installed and could not be installed (needs root and apt-get)")
+    binary = require("pgbouncer", "pgbouncer")
     url = make_url(admin_url)
     directory = Path(tempfile.mkdtemp(prefix="items-bench-pgbouncer-"))
     directory.chmod(0o755)  # readable by the unprivileged user PgBouncer switches to under root
