@@ -25,17 +25,17 @@ def _cpu(m: Measurement | None) -> str:
     return "-" if m is None or m.cpu_ms_per_request is None else f"{m.cpu_ms_per_request:.2f}"
 
 
-def _headline(run: BenchRun) -> int:
+def headline(run: BenchRun) -> int:
     concurrencies = {m.concurrency for m in run.measurements}
     return 64 if 64 in concurrencies else max(concurrencies, default=0)
 
 
 def summary(run: BenchRun) -> str:
     """One row per server at the headline concurrency: req/s, CPU per request, ratios on GET by id."""
-    c = _headline(run)
+    c = headline(run)
     head = ["app", "GET req/s", "CPU ms/req", "list req/s", "list CPU ms/req", "POST req/s",
             "GET / minimal", "GET / raw"]  # fmt: skip
-    lines = [f"At c={c}:", "", "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for server in run.servers:
         get, listed, post = (run.find(server.name, workload, c) for workload in ("get", "list", "create"))
         minimal = run.find(server.minimal, "get", c) if server.minimal else None
@@ -102,15 +102,18 @@ def markdown(run: BenchRun, targets: list[Target]) -> str:
     checklist = "\n".join(f"- {t.mark}: {t.description} -- {t.evidence}" for t in targets)
     return "\n\n".join([
         f"# Benchmark results: {run.meta['mode']} run, {run.meta['started']}", settings,
-        "## Summary", summary(run), "## Targets (measured, not asserted)", checklist,
+        f"## Summary at c={headline(run)}", summary(run), "## Targets (measured, not asserted)", checklist,
         "## Every run", table(run), "## Servers", servers(run), "## Notes", NOTES,
     ]) + "\n"  # fmt: skip
 
 
 def chart(run: BenchRun, path: Path) -> None:
     """Requests/s and p99 per workload, grouped by concurrency, one bar per server."""
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        print("no chart: matplotlib is not installed (pip install -r requirements/bench.txt)")
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

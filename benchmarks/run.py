@@ -211,15 +211,14 @@ class Bench:
         print(summary)
 
 
-def write_readme(summary: str, base: Path) -> None:
-    """Replace the README's table between its markers with this run's summary and chart."""
+def write_readme(readme: Path, summary: str, chart: Path) -> None:
+    """Replace the text between the README's markers with ``summary`` and the chart."""
     start, end = README_MARKERS
-    text = README.read_text()
+    text = readme.read_text()
     if start not in text or end not in text:
-        raise SystemExit(f"{README} has no {start} ... {end} section")
-    chart = base.with_suffix(".png").relative_to(REPO_ROOT)
+        raise SystemExit(f"{readme} has no {start} ... {end} section")
     new = f"{start}\n{summary}\n\n![req/s and p99 of every app]({chart})\n{end}"
-    README.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: new, text, flags=re.S))
+    readme.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: new, text, flags=re.S))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,8 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     run.write_json(base.with_suffix(".json"))
     report.chart(run, base.with_suffix(".png"))
     if args.sample:
-        write_readme(f"{args.mode.capitalize()} run of {run.meta['started'][:10]} ({base.name}.md):\n\n"
-                     + report.summary(run), base)  # fmt: skip
+        where = f"{args.mode} run of {run.meta['started'][:10]}, `{base.relative_to(REPO_ROOT)}.md`"
+        summary = f"At c={report.headline(run)} ({where}):\n\n{report.summary(run)}"
+        write_readme(README, summary, base.with_suffix(".png").relative_to(REPO_ROOT))
     print(f"\n{text}\nwrote {base}.md, .png and .json")
     return 1 if args.strict and any(target.met is False for target in targets) else 0
 
