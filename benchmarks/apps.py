@@ -53,7 +53,7 @@ HANDWRITTEN = [
     App("fastapi+asyncpg", "floor", "postgresql", "benchmarks.handwritten:fastapi_asyncpg", "postgresql",
         "FastAPI + asyncpg, no ORM: the framework floor", factory=True),
     App("naive tutorial", "tutorial", "postgresql", "benchmarks.naive_app:app", "postgresql+psycopg",
-        "the original FastAPI SQL tutorial: `get_db` generator dependency, `def` handlers, untuned pool"),
+        "the original FastAPI SQL tutorial's pattern"),
 ]  # fmt: skip
 
 

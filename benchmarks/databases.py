@@ -72,30 +72,19 @@ class Postgres:
 def seed(cwd: Path, url: str, models: str, rows: int) -> float:
     """Create and fill the items table with ``models``' metadata (importable from ``cwd``); seconds taken."""
     started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "benchmarks.databases", url, models, str(rows)],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1"},
-        check=True,
-        timeout=300,
-    )
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "benchmarks.databases", url, models, str(rows)]
+    subprocess.run(command, cwd=cwd, env=env, check=True, timeout=300)
     return time.monotonic() - started
 
 
-def _seed_here(url: str, models: str, rows: int) -> None:
-    module = importlib.import_module(models)
-    engine = create_engine(url)
-    try:
-        module.Base.metadata.drop_all(engine)
-        module.Base.metadata.create_all(engine)
-        with engine.begin() as connection:
-            items = [{"title": f"item {n}", "description": DESCRIPTION} for n in range(1, rows + 1)]
-            connection.execute(insert(module.Item.__table__), items)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE items"))
-    finally:
-        engine.dispose()
-
-
 if __name__ == "__main__":
-    _seed_here(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    url, module, rows = sys.argv[1], importlib.import_module(sys.argv[2]), int(sys.argv[3])
+    engine = create_engine(url)
+    module.Base.metadata.drop_all(engine)
+    module.Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        items = [{"title": f"item {n}", "description": DESCRIPTION} for n in range(1, rows + 1)]
+        connection.execute(insert(module.Item.__table__), items)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE items"))

@@ -22,7 +22,7 @@ def _rps(m: Measurement | None) -> str:
 
 
 def _cpu(m: Measurement | None) -> str:
-    return "-" if m is None or m.cpu_ms_per_request is None else f"{m.cpu_ms_per_request:.2f}"
+    return "-" if m is None or m.stuck or m.cpu_ms_per_request is None else f"{m.cpu_ms_per_request:.2f}"
 
 
 def headline(run: BenchRun) -> int:
