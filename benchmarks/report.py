@@ -11,7 +11,7 @@ from .targets import Target
 
 
 def _ratio(m: Measurement | None, reference: Measurement | None, metric: str = "rps") -> str:
-    if m is None or reference is None or m is reference:
+    if m is None or reference is None or m is reference or m.stuck:
         return "-"
     theirs = float(getattr(reference.load, metric))
     return "- (stuck)" if reference.stuck or not theirs else f"{float(getattr(m.load, metric)) / theirs:.2f}x"
@@ -34,14 +34,14 @@ def summary(run: BenchRun) -> str:
     """One row per server at the headline concurrency: req/s, CPU per request, ratios on GET by id."""
     c = headline(run)
     head = ["app", "GET req/s", "CPU ms/req", "list req/s", "list CPU ms/req", "POST req/s",
-            "GET / minimal", "GET / raw"]  # fmt: skip
+            "GET / minimal", "list / minimal", "GET / raw"]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for server in run.servers:
         get, listed, post = (run.find(server.name, workload, c) for workload in ("get", "list", "create"))
-        minimal = run.find(server.minimal, "get", c) if server.minimal else None
         name = f"{server.name} ({server.about})" if server.role != "variant" else f"**{server.name}** (rendered)"
         cells = [name, _rps(get), _cpu(get), _rps(listed), _cpu(listed), _rps(post),
-                 _ratio(get, minimal), _ratio(get, run.find(RAW, "get", c))]  # fmt: skip
+                 _ratio(get, run.find(server.minimal, "get", c)), _ratio(listed, run.find(server.minimal, "list", c)),
+                 _ratio(get, run.find(RAW, "get", c))]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

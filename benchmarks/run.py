@@ -21,7 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -80,40 +82,58 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def describe(args: argparse.Namespace, postgres: Postgres | None) -> dict[str, str]:
     """The run's settings and environment, printed at the top of the report."""
-
-    def version(package: str) -> str:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return "-"
-
     git = ["git", "-C", str(args.template), "describe", "--always", "--dirty"]
-    commit = subprocess.run(git, capture_output=True, text=True, check=False).stdout.strip()
-    wrk_version = subprocess.run([require("wrk", "wrk"), "--version"], capture_output=True, text=True, check=False)
+    commit = subprocess.run(git, capture_output=True, text=True, check=False).stdout.strip() or "not a git checkout"
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False).stdout
     cpu = re.search(r"model name\s*: (.*)", Path("/proc/cpuinfo").read_text())
+    pg = postgres.connection.execute("SHOW server_version").fetchone()[0] if postgres else "-"
     overrides = [*(f"{k}={v}" for k, v in args.variant_env.items()), *args.uvicorn_arg]
+    versions = {name: dist.version for name in VERSIONS if (dist := _distribution(name))}
     return {
         "mode": args.mode,
         "started": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-        "template": f"{args.template.name or args.template} ({commit or 'not a git checkout'})",
-        "load": f"{wrk_version.stdout.split(' Copyright')[0].strip()}, 1 thread, pinned to CPU {args.load_cpus}; "
+        "template": f"{args.template.name} ({commit})",
+        "load": f"{wrk_version.split(' Copyright')[0].strip()}, 1 thread, pinned to CPU {args.load_cpus}; "
         f"{args.duration:g} s runs after {args.warmup:g} s warm-up; c={', '.join(map(str, args.concurrency))}",
         "servers": f"uvicorn, 1 worker, no access log, pinned to CPU {args.server_cpus}; pool {args.pool_size}; "
         f"{args.rows:,} rows",
         "variant overrides": " ".join(overrides + (["through PgBouncer"] if args.pgbouncer else [])) or "none",
-        "machine": f"{os.cpu_count()} CPUs, {cpu[1] if cpu else platform.processor()}; PostgreSQL "
-        + (postgres.connection.execute("SHOW server_version").fetchone()[0] if postgres else "-"),
+        "machine": f"{os.cpu_count()} CPUs, {cpu[1] if cpu else platform.processor()}; PostgreSQL {pg}",
         "load average at start": _load_average(),
-        "versions": ", ".join(f"{n} {version(n)}" for n in VERSIONS) + f", Python {platform.python_version()}",
+        "versions": ", ".join(f"{k} {v}" for k, v in versions.items()) + f", Python {platform.python_version()}",
     }
+
+
+def _distribution(name: str) -> metadata.Distribution | None:
+    try:
+        return metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _load_average() -> str:
     return " / ".join(f"{value:.2f}" for value in os.getloadavg()) + " (1 / 5 / 15 min)"
 
 
+@dataclass
+class Live:
+    """A running server, and what is needed to start it again."""
+
+    app: App
+    cwd: Path
+    url: str
+    database: str | None  # PostgreSQL's name, for session counts
+    record: ServerRecord
+    server: Server
+
+
 class Bench:
-    """Serves each app in turn on its own seeded database and measures every workload and concurrency."""
+    """Serves apps in groups (a variant beside its minimal app) and measures them in turns.
+
+    Within a group every workload and concurrency runs on each app in turn, so that the
+    ratios between them compare runs seconds apart, not minutes, on a machine whose other
+    load drifts.
+    """
 
     def __init__(self, args: argparse.Namespace, postgres: Postgres | None, workdir: Path, run: BenchRun) -> None:
         self.args, self.postgres, self.workdir, self.run = args, postgres, workdir, run
@@ -121,94 +141,110 @@ class Bench:
         self.projects: dict[str, Path] = {}
         self.stamp = run.meta["started"].replace(" ", "-").replace(":", "")
 
-    def serve(self, app: App) -> None:
+    def group(self, apps: list[App]) -> None:
+        with ExitStack() as stack:
+            servers = [stack.enter_context(self.serving(app)) for app in apps]
+            for workload in self.args.workloads:
+                for c in self.args.concurrency:
+                    for live in servers:
+                        self.measure(live, workload, c)
+
+    @contextmanager
+    def serving(self, app: App) -> Iterator[Live]:
+        """Seed the app's database, start it, warm it up; afterwards profile it if asked and stop it."""
         cwd = self.projects.get(app.name, REPO_ROOT)
         models = f"{cwd.name}.models" if app.role == "variant" else "benchmarks.handwritten"
-        if app.database == "sqlite":
-            path = self.workdir / f"{app.label}.db"
-            seed_s = seed(cwd, f"sqlite:///{path}", models, self.args.rows)
-            self.measure_all(app, cwd, seed_s, f"{app.scheme}:///{path}", None)
-            return
-        assert self.postgres is not None
-        with self.postgres.database(app.label) as name:
-            seed_s = seed(cwd, self.postgres.url(name, "postgresql+psycopg"), models, self.args.rows)
-            port = self.pg_port if app.role == "variant" else None
-            self.measure_all(app, cwd, seed_s, self.postgres.url(name, app.scheme, port), name)
+        with ExitStack() as stack:
+            if app.database == "sqlite":
+                path, database = self.workdir / f"{app.label}.db", None
+                seed_url, url = f"sqlite:///{path}", f"{app.scheme}:///{path}"
+            else:
+                assert self.postgres is not None
+                database = stack.enter_context(self.postgres.database(app.label))
+                seed_url = self.postgres.url(database, "postgresql+psycopg")
+                url = self.postgres.url(database, app.scheme, self.pg_port if app.role == "variant" else None)
+            record = ServerRecord(app.name, app.role, app.database, app.about, app.minimal)
+            record.seed_s = seed(cwd, seed_url, models, self.args.rows)
+            self.run.servers.append(record)
+            first = self.sessions(database)
+            live = Live(app, cwd, url, database, record, self.start(app, cwd, url))
+            stack.callback(lambda: live.server.stop())
+            record.pool = live.server.pool()
+            print(f"== {app.name}: ready in {record.startup_s:.1f}s (seeded in {record.seed_s:.1f}s), {record.pool}")
+            args = self.args
+            wrk(live.server.base_url, "get", max(args.concurrency), args.warmup, args.rows, args.load_cpus)
+            yield live
+            if app.name in args.profile:
+                self.profile(live)
+            last = self.sessions(database)
+            record.sessions_growth = None if first is None or last is None else last - first
 
     def start(self, app: App, cwd: Path, url: str) -> Server:
-        target = app.target.format(package=cwd.name)
-        env = {"BENCH_APP": target, "DATABASE_URL": url, "DB_POOL_SIZE": str(self.args.pool_size)}
-        env |= {"BENCH_FACTORY": "1"} if app.factory else {}
+        env = {"BENCH_APP": app.target.format(package=cwd.name), "DATABASE_URL": url}
+        env |= {"DB_POOL_SIZE": str(self.args.pool_size), **({"BENCH_FACTORY": "1"} if app.factory else {})}
         args = []
         if app.role == "variant":
             env |= {**self.args.variant_env, **({"DB_PGBOUNCER": "true"} if self.pg_port else {})}
             args = self.args.uvicorn_arg
         log = self.workdir / f"{app.label}.log"
         server = Server("benchmarks.serve_app:app", cwd, env, log, self.args.server_cpus, args)
-        server.wait_ready()
+        startup_s = server.wait_ready()
+        if record := self.run.server(app.name):
+            record.startup_s = startup_s
         return server
 
     def sessions(self, database: str | None) -> int | None:
         return None if database is None or self.postgres is None else self.postgres.sessions(database)
 
-    def measure_all(self, app: App, cwd: Path, seed_s: float, url: str, database: str | None) -> None:
-        record = ServerRecord(app.name, app.role, app.database, app.about, app.minimal, seed_s=seed_s)
-        self.run.servers.append(record)
-        first = self.sessions(database)
-        started = time.monotonic()
-        server = self.start(app, cwd, url)
-        try:
-            record.startup_s, record.pool = time.monotonic() - started, server.pool()
-            print(f"\n== {app.name}: ready in {record.startup_s:.1f}s (seeded in {seed_s:.1f}s), pool {record.pool}")
-            args = self.args
-            wrk(server.base_url, "get", max(args.concurrency), args.warmup, args.rows, args.load_cpus)
-            for workload in args.workloads:
-                for c in args.concurrency:
-                    if server.wait_pool_idle() != 0:  # stuck in the warm-up or the last run: start it again
-                        print(f"  {app.name} is stuck: restarting it", flush=True)
-                        server.stop(timeout=3)
-                        server, record.restarts = self.start(app, cwd, url), record.restarts + 1
-                    self.measure(server, app, database, workload, c)
-            if app.name in args.profile:
-                self.profile(server, app, cwd)
-            last = self.sessions(database)
-        finally:
-            server.stop()
-        record.sessions_growth = None if first is None or last is None else last - first
-
-    def measure(self, server: Server, app: App, database: str | None, workload: str, c: int) -> Measurement:
-        sessions, cpu = self.sessions(database), server.cpu_seconds()
-        load = wrk(server.base_url, workload, c, self.args.duration, self.args.rows, self.args.load_cpus)
-        cpu_after, checked_out, sessions_after = server.cpu_seconds(), server.wait_pool_idle(), self.sessions(database)
-        m = Measurement(app.name, workload, c, load, checked_out,
+    def measure(self, live: Live, workload: str, c: int) -> None:
+        if live.server.wait_pool_idle() != 0:  # stuck in the warm-up or the last run: start it again
+            print(f"  {live.app.name} is stuck: restarting it", flush=True)
+            live.server.stop(timeout=3)
+            live.server, live.record.restarts = self.start(live.app, live.cwd, live.url), live.record.restarts + 1
+        server, args = live.server, self.args
+        sessions, cpu = self.sessions(live.database), server.cpu_seconds()
+        load = wrk(server.base_url, workload, c, args.duration, args.rows, args.load_cpus)
+        cpu_after, checked_out = server.cpu_seconds(), server.wait_pool_idle()
+        sessions_after = self.sessions(live.database)
+        m = Measurement(live.app.name, workload, c, load, checked_out,
                         None if sessions is None or sessions_after is None else sessions_after - sessions,
                         None if cpu is None or cpu_after is None else cpu_after - cpu)  # fmt: skip
         self.run.measurements.append(m)
         print(
-            f"  {WORKLOADS[workload]:<21} c={c:<3} {load.rps:>7,.0f} req/s  p50 {load.p50_ms:6.1f} ms  "
+            f"  {live.app.name:<24} {WORKLOADS[workload]:<21} c={c:<3} {load.rps:>7,.0f} req/s  "
             f"p99 {load.p99_ms:7.1f} ms  errors {load.errors:<4} pool out {checked_out}  sessions "
             f"{'-' if m.sessions_growth is None else f'+{m.sessions_growth}'}  CPU "
             f"{'-' if m.cpu_ms_per_request is None else f'{m.cpu_ms_per_request:.2f}'} ms/req",
             flush=True,
         )
-        return m
 
-    def profile(self, server: Server, app: App, cwd: Path) -> None:
+    def profile(self, live: Live) -> None:
         """One more, unreported GET /items/{id} run at c=64 while py-spy samples the server."""
-        raw = self.args.results_dir / f"{self.stamp}-profile-{app.label}.txt"
-        sampler = profiler.start(server.process.pid, self.args.duration, raw)
+        raw = self.args.results_dir / f"{self.stamp}-profile-{live.app.label}.txt"
+        sampler = profiler.start(live.server.process.pid, self.args.duration, raw)
         if sampler is None:
             print("  py-spy is not installed: pip install -r requirements/bench.txt")
             return
-        wrk(server.base_url, "get", 64, self.args.duration, self.args.rows, self.args.load_cpus)
+        wrk(live.server.base_url, "get", 64, self.args.duration, self.args.rows, self.args.load_cpus)
         _, stderr = sampler.communicate(timeout=60)
-        server.wait_pool_idle()
+        live.server.wait_pool_idle()
         if not raw.exists():
             print(f"  py-spy failed: {stderr.decode(errors='replace').strip()}")
             return
-        summary = f"{app.name}, GET /items/{{id}}, c=64\n{profiler.summarize(raw, cwd)}\n"
+        summary = f"{live.app.name}, GET /items/{{id}}, c=64\n{profiler.summarize(raw, live.cwd)}\n"
         raw.with_name(raw.stem + "-summary.txt").write_text(summary)
         print(summary)
+
+
+def groups(apps: list[App]) -> list[list[App]]:
+    """Each variant with its minimal app (when both run); every other app alone."""
+    result: list[list[App]] = []
+    for app in apps:
+        if result and app.role == "variant" and result[-1][-1].name == app.minimal:
+            result[-1].append(app)
+        else:
+            result.append([app])
+    return result
 
 
 def write_readme(readme: Path, summary: str, chart: Path) -> None:
@@ -249,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
             if app.role == "variant":
                 bench.projects[app.name] = render(args.template, app, workdir / "render")
         print(f"rendered {', '.join(bench.projects)} in {time.monotonic() - started:.1f}s")
-        for app in apps:
-            bench.serve(app)
+        for group in groups(apps):
+            bench.group(group)
     run.meta["load average at end"] = _load_average()
     run.meta["wall time"] = f"{time.monotonic() - started:.0f} s"
     targets = evaluate(run)
