@@ -232,7 +232,8 @@ class Bench:
             print(f"  py-spy failed: {stderr.decode(errors='replace').strip()}")
             return
         summary = f"{live.app.name}, GET /items/{{id}}, c=64\n{profiler.summarize(raw, live.cwd)}\n"
-        raw.with_name(raw.stem + "-summary.txt").write_text(summary)
+        name = f"sample-profile-{live.app.label}.txt" if self.args.sample else f"{raw.stem}-summary.txt"
+        raw.with_name(name).write_text(summary)
         print(summary)
 
 
@@ -296,9 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     run.write_json(base.with_suffix(".json"))
     report.chart(run, base.with_suffix(".png"))
     if args.sample:
-        where = f"{args.mode} run of {run.meta['started'][:10]}, `{base.relative_to(REPO_ROOT)}.md`"
+        where = f"{args.mode} run of {run.meta['started'][:10]}, `{os.path.relpath(base, REPO_ROOT)}.md`"
         summary = f"At c={report.headline(run)} ({where}):\n\n{report.summary(run)}"
-        write_readme(README, summary, base.with_suffix(".png").relative_to(REPO_ROOT))
+        write_readme(README, summary, Path(os.path.relpath(base.with_suffix(".png"), REPO_ROOT)))
     print(f"\n{text}\nwrote {base}.md, .png and .json")
     return 0
 
