@@ -41,7 +41,7 @@ class Postgres:
         url = make_url(self.admin_url).set(drivername=scheme, database=database)
         return (url.set(port=port) if port else url).render_as_string(hide_password=False)
 
-    def execute(self, statement: sql.Composable, name: str) -> None:
+    def execute(self, statement: sql.SQL, name: str) -> None:
         self.connection.execute(statement.format(sql.Identifier(name)))
 
     def drop_stale(self) -> None:

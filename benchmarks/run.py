@@ -86,7 +86,7 @@ def describe(args: argparse.Namespace, postgres: Postgres | None) -> dict[str, s
     commit = subprocess.run(git, capture_output=True, text=True, check=False).stdout.strip() or "not a git checkout"
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False).stdout
     cpu = re.search(r"model name\s*: (.*)", Path("/proc/cpuinfo").read_text())
-    pg = postgres.connection.execute("SHOW server_version").fetchone()[0] if postgres else "-"
+    pg = postgres.connection.info.parameter_status("server_version") if postgres else "-"
     overrides = [*(f"{k}={v}" for k, v in args.variant_env.items()), *args.uvicorn_arg]
     versions = {name: dist.version for name in VERSIONS if (dist := _distribution(name))}
     return {
