@@ -69,11 +69,20 @@ class Postgres:
             self.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)"), name)
 
 
-def seed(cwd: Path, url: str, models: str, rows: int) -> float:
-    """Create and fill the items table with ``models``' metadata (importable from ``cwd``); seconds taken."""
+def seed(cwd: Path, url: str, app_url: str, models: str, rows: int) -> float:
+    """Create the items table and fill it; seconds taken.
+
+    A project with migrations gets its tables from them (``alembic upgrade head`` with the app's
+    own URL, so that its health check finds the schema current); otherwise from ``models``'
+    metadata, importable from ``cwd``.
+    """
     started = time.monotonic()
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, "-m", "benchmarks.databases", url, models, str(rows)]
+    migrated = (cwd / "alembic.ini").is_file()
+    if migrated:
+        migrate = [sys.executable, "-m", "alembic", "upgrade", "head"]
+        subprocess.run(migrate, cwd=cwd, env={**env, "DATABASE_URL": app_url}, check=True, timeout=300)
+    command = [sys.executable, "-m", "benchmarks.databases", url, models, str(rows), str(migrated)]
     subprocess.run(command, cwd=cwd, env=env, check=True, timeout=300)
     return time.monotonic() - started
 
@@ -81,8 +90,9 @@ def seed(cwd: Path, url: str, models: str, rows: int) -> float:
 if __name__ == "__main__":
     url, module, rows = sys.argv[1], importlib.import_module(sys.argv[2]), int(sys.argv[3])
     engine = create_engine(url)
-    module.Base.metadata.drop_all(engine)
-    module.Base.metadata.create_all(engine)
+    if sys.argv[4] != "True":  # not migrated
+        module.Base.metadata.drop_all(engine)
+        module.Base.metadata.create_all(engine)
     with engine.begin() as connection:
         items = [{"title": f"item {n}", "description": DESCRIPTION} for n in range(1, rows + 1)]
         connection.execute(insert(module.Item.__table__), items)

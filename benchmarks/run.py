@@ -164,7 +164,7 @@ class Bench:
                 seed_url = self.postgres.url(database, "postgresql+psycopg")
                 url = self.postgres.url(database, app.scheme, self.pg_port if app.role == "variant" else None)
             record = ServerRecord(app.name, app.role, app.database, app.about, app.minimal)
-            record.seed_s = seed(cwd, seed_url, models, self.args.rows)
+            record.seed_s = seed(cwd, seed_url, url, models, self.args.rows)
             self.run.servers.append(record)
             first = self.sessions(database)
             live = Live(app, cwd, url, database, record, self.start(app, cwd, url))
@@ -183,8 +183,12 @@ class Bench:
         env = {"BENCH_APP": app.target.format(package=cwd.name), "DATABASE_URL": url}
         env |= {"DB_POOL_SIZE": str(self.args.pool_size), **({"BENCH_FACTORY": "1"} if app.factory else {})}
         args = []
-        if app.role == "variant":
-            env |= {**self.args.variant_env, **({"DB_PGBOUNCER": "true"} if self.pg_port else {})}
+        if app.role == "variant":  # no log line per request, like uvicorn's --no-access-log for every app
+            env |= {
+                "LOG_LEVEL": "WARNING",
+                **self.args.variant_env,
+                **({"DB_PGBOUNCER": "true"} if self.pg_port else {}),
+            }
             args = self.args.uvicorn_arg
         log = self.workdir / f"{app.label}.log"
         server = Server("benchmarks.serve_app:app", cwd, env, log, self.args.server_cpus, args)
