@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-fast render lint bench bench-quick clean
+.PHONY: help test test-fast render lint bench bench-quick bench-deps clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
@@ -32,10 +32,13 @@ $(VENV)/.bench-installed: $(VENV)/.installed requirements/bench.txt
 	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
 	touch $@
 
-bench: $(VENV)/.bench-installed  ## Benchmark every variant against a raw baseline and the naive tutorial (~15 min)
+bench-deps: $(VENV)/.bench-installed  ## Install the benchmark's tools: wrk and pgbouncer (apt, as root)
+	apt-get update -qq && apt-get install -y -qq wrk pgbouncer
+
+bench: $(VENV)/.bench-installed  ## Benchmark every variant beside its minimal hand-written app and the floors (~20 min)
 	$(BIN)/python -m benchmarks.run
 
-bench-quick: $(VENV)/.bench-installed  ## The same at c=64 with short runs (under 3 min)
+bench-quick: $(VENV)/.bench-installed  ## The same at c=16 and 64 with short runs (~5 min)
 	$(BIN)/python -m benchmarks.run --quick
 
 lint: $(VENV)/.installed  ## Lint the template's own Python (hooks, tests, extensions)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from tools.serving import free_port
 
-from .load import apt_install, find_command
+from .serving import require
 
 CONFIG = """\
 [databases]
@@ -47,58 +47,31 @@ pidfile = {directory}/pgbouncer.pid
 @contextmanager
 def pgbouncer(admin_url: str, pool_size: int) -> Iterator[int]:
     """Run PgBouncer in front of ``admin_url``'s server; yields the port it listens on."""
-    binary = find_command("pgbouncer") or apt_install("pgbouncer")
-    if binary is None:
-        raise SystemExit("pgbouncer is not installed and could not be installed (needs root and apt-get)")
-    url = make_url(admin_url)
+    binary, url, port = require("pgbouncer", "pgbouncer"), make_url(admin_url), free_port()
     directory = Path(tempfile.mkdtemp(prefix="items-bench-pgbouncer-"))
-    directory.chmod(0o755)  # readable by the unprivileged user PgBouncer switches to under root
-    port = free_port()
-    (directory / "pgbouncer.ini").write_text(
-        CONFIG.format(
-            host=url.host or "127.0.0.1",
-            port=url.port or 5432,
-            listen_port=port,
-            pool_size=pool_size,
-            directory=directory,
-        )
-    )
+    settings = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "listen_port": port}
+    (directory / "pgbouncer.ini").write_text(CONFIG.format(**settings, pool_size=pool_size, directory=directory))
     (directory / "userlist.txt").write_text(f'"{url.username or "postgres"}" ""\n')
-    for path in directory.iterdir():
-        path.chmod(0o644)
     command = [binary, str(directory / "pgbouncer.ini")]
     if os.geteuid() == 0:  # PgBouncer refuses to run as root: -u switches to the server's own account
         command[1:1] = ["-u", "postgres"]
         shutil.chown(directory, "postgres")
+        directory.chmod(0o755)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        _wait_listening(port, process, directory / "pgbouncer.log")
-        print(f"pgbouncer {_version(binary)}: transaction pooling on 127.0.0.1:{port}, pool {pool_size}", flush=True)
+        deadline = time.monotonic() + 10
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            log = directory / "pgbouncer.log"
+            raise SystemExit(f"pgbouncer did not start:\n{log.read_text()[-2000:] if log.exists() else ''}")
+        print(f"pgbouncer: transaction pooling on 127.0.0.1:{port}, pool {pool_size}", flush=True)
         yield port
     finally:
         process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        process.wait(10)
         shutil.rmtree(directory, ignore_errors=True)
-
-
-def _version(binary: str) -> str:
-    output = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False).stdout
-    return output.split()[1] if output.startswith("PgBouncer ") else "?"
-
-
-def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            text = log.read_text(errors="replace") if log.exists() else ""
-            raise SystemExit(f"pgbouncer exited with {process.returncode}:\n{text[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"pgbouncer did not listen on port {port} within {timeout:.0f}s")

@@ -1,4 +1,4 @@
-"""What a benchmark run measured, in a shape the report and the JSON dump share."""
+"""What a run measured, in the shape the report, the targets and the JSON dump share."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .load import LoadResult
+from .serving import LoadResult
 
 
 @dataclass
@@ -16,22 +16,24 @@ class Measurement:
     workload: str
     concurrency: int
     load: LoadResult
-    pool_checked_out: int | None  # the server's pool after the run (None: could not be read)
+    pool_checked_out: int | None  # after the run; None: the server did not answer the probe
     sessions_growth: int | None  # pg_stat_database.sessions after minus before (None: SQLite)
-    server_cpu_s: float | None = None  # CPU time the server process used during the run
+    server_cpu_s: float | None = None  # CPU time the server used during the run
 
     @property
     def cpu_share(self) -> float | None:
-        """Fraction of one core the server used: near 1.0 means CPU-bound, lower means waiting."""
-        if self.server_cpu_s is None or not self.load.duration_s:
-            return None
-        return self.server_cpu_s / self.load.duration_s
+        """Fraction of one core the server used: near 1.0 is CPU-bound, lower is waiting."""
+        return (
+            None if self.server_cpu_s is None or not self.load.duration_s else self.server_cpu_s / self.load.duration_s
+        )
 
     @property
     def cpu_ms_per_request(self) -> float | None:
-        if self.server_cpu_s is None or not self.load.requests:
-            return None
-        return 1000 * self.server_cpu_s / self.load.requests
+        return (
+            None
+            if self.server_cpu_s is None or not self.load.requests
+            else 1000 * self.server_cpu_s / self.load.requests
+        )
 
     @property
     def stuck(self) -> bool:
@@ -46,20 +48,19 @@ class Measurement:
 @dataclass
 class ServerRecord:
     name: str
-    kind: str  # "variant" | "raw" | "naive"
+    role: str  # as in apps.App
     database: str
-    pool: dict[str, Any] = field(default_factory=dict)  # /__bench/pool after startup
+    about: str = ""
+    minimal: str | None = None  # a variant's minimal hand-written app
+    pool: dict[str, Any] = field(default_factory=dict)  # the pool probe after start-up
     startup_s: float = 0.0
     seed_s: float = 0.0
-    sessions_growth: int | None = None  # over the server's whole life, startup included
-    restarts: int = 0  # times the harness had to restart it because it was stuck
+    sessions_growth: int | None = None  # over the server's whole life, start-up included
+    restarts: int = 0  # times it was stuck and restarted
 
     @property
     def pool_capacity(self) -> int | None:
-        """Most connections the pool may hold at once (size + overflow)."""
-        if not self.pool:
-            return None
-        return int(self.pool["size"]) + int(self.pool["max_overflow"])
+        return int(self.pool["size"]) + int(self.pool["max_overflow"]) if self.pool else None
 
 
 @dataclass
@@ -71,19 +72,11 @@ class BenchRun:
     def server(self, name: str) -> ServerRecord | None:
         return next((server for server in self.servers if server.name == name), None)
 
-    def find(self, server: str, workload: str, concurrency: int) -> Measurement | None:
-        return next(
-            (m for m in self.measurements if (m.server, m.workload, m.concurrency) == (server, workload, concurrency)),
-            None,
-        )
-
-    def of_kind(self, kind: str) -> list[ServerRecord]:
-        return [server for server in self.servers if server.kind == kind]
+    def find(self, server: str | None, workload: str, concurrency: int) -> Measurement | None:
+        key = (server, workload, concurrency)
+        return next((m for m in self.measurements if (m.server, m.workload, m.concurrency) == key), None)
 
     def write_json(self, path: Path) -> None:
-        data = {
-            "meta": self.meta,
-            "servers": [asdict(server) for server in self.servers],
-            "measurements": [{**asdict(m), "rps": m.load.rps, "errors": m.load.errors} for m in self.measurements],
-        }
+        measurements = [{**asdict(m), "rps": m.load.rps, "errors": m.load.errors} for m in self.measurements]
+        data = {"meta": self.meta, "servers": [asdict(s) for s in self.servers], "measurements": measurements}
         path.write_text(json.dumps(data, indent=2) + "\n")

@@ -1,183 +1,148 @@
-"""The report: a Markdown table with ratios, the targets checklist, and a PNG chart."""
+"""The report: a summary table (also the README's), the targets, every run with its checks, and a chart."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .load import WORKLOADS
+from .apps import RAW
 from .records import BenchRun, Measurement
-from .targets import NAIVE, RAW, TARGET_CONCURRENCY, Target
+from .serving import WORKLOADS
+from .targets import Target
 
 
-def _ratio(numerator: float, reference: Measurement, attribute: str, other: str) -> str:
-    denominator = float(getattr(reference.load, attribute))
-    if reference.stuck or not denominator:
-        return f"- ({other} stuck)"
-    return f"{numerator / denominator:.2f}x"
+def _ratio(m: Measurement | None, reference: Measurement | None, metric: str = "rps") -> str:
+    if m is None or reference is None or m is reference or m.stuck:
+        return "-"
+    theirs = float(getattr(reference.load, metric))
+    return "- (stuck)" if reference.stuck or not theirs else f"{float(getattr(m.load, metric)) / theirs:.2f}x"
 
 
-def _errors(m: Measurement) -> str:
-    load = m.load
-    text = "0"
-    if load.errors:
-        text = f"**{load.errors}** ({load.non2xx} non-2xx, {load.socket_errors} socket, {load.timeouts} timeout)"
-    if m.stuck:
-        text += f" **server stuck** ({m.load.requests} answered)"
-    return text
+def _rps(m: Measurement | None) -> str:
+    return "-" if m is None else ("stuck" if m.stuck else f"{m.load.rps:,.0f}")
 
 
-def _row(run: BenchRun, m: Measurement, with_concurrency: bool) -> str:
-    raw = run.find(RAW, m.workload, m.concurrency)
-    naive = run.find(NAIVE, m.workload, m.concurrency)
-    cells = [m.server, WORKLOADS[m.workload].label]
-    if with_concurrency:
-        cells.append(str(m.concurrency))
-    cells += [
-        f"{m.load.rps:,.0f}",
-        f"{m.load.p50_ms:.1f}",
-        f"{m.load.p99_ms:.1f}",
-        _errors(m),
-        _ratio(m.load.rps, raw, "rps", "raw") if raw and m is not raw else "-",
-        _ratio(m.load.p99_ms, raw, "p99_ms", "raw") if raw and m is not raw else "-",
-        _ratio(m.load.rps, naive, "rps", "naive") if naive and m is not naive else "-",
-    ]
-    cells += [
-        "-" if m.cpu_share is None else f"{100 * m.cpu_share:.0f}%",
-        "-" if m.cpu_ms_per_request is None else f"{m.cpu_ms_per_request:.2f}",
-    ]
-    if with_concurrency:
-        cells += [
-            "no answer" if m.pool_checked_out is None else str(m.pool_checked_out),
-            "-" if m.sessions_growth is None else f"+{m.sessions_growth}",
-        ]
-    return "| " + " | ".join(cells) + " |"
+def _cpu(m: Measurement | None) -> str:
+    return "-" if m is None or m.stuck or m.cpu_ms_per_request is None else f"{m.cpu_ms_per_request:.2f}"
 
 
-def _ordered(run: BenchRun, measurements: list[Measurement]) -> list[Measurement]:
-    order = {server.name: index for index, server in enumerate(run.servers)}
-    workloads = list(WORKLOADS)
-    return sorted(measurements, key=lambda m: (workloads.index(m.workload), m.concurrency, order[m.server]))
+def headline(run: BenchRun) -> int:
+    concurrencies = {m.concurrency for m in run.measurements}
+    return 64 if 64 in concurrencies else max(concurrencies, default=0)
 
 
-def table(run: BenchRun, concurrency: int | None = None) -> str:
-    """All runs, or those at one concurrency (the headline table, without the per-run checks)."""
-    with_concurrency = concurrency is None
-    head = ["Server", "Workload"]
-    if with_concurrency:
-        head.append("c")
-    head += ["req/s", "p50 ms", "p99 ms", "errors", "req/s / raw", "p99 / raw", "req/s / naive"]
-    head += ["server CPU", "CPU ms/req"]
-    if with_concurrency:
-        head += ["pool out after", "pg sessions +"]
-    rows = [m for m in run.measurements if concurrency is None or m.concurrency == concurrency]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += [_row(run, m, with_concurrency) for m in _ordered(run, rows)]
+def summary(run: BenchRun) -> str:
+    """One row per server at the headline concurrency: req/s, CPU per request, ratios on GET by id."""
+    c = headline(run)
+    head = ["app", "GET req/s", "CPU ms/req", "list req/s", "list CPU ms/req", "POST req/s",
+            "GET / minimal", "list / minimal", "GET / raw"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for server in run.servers:
+        get, listed, post = (run.find(server.name, workload, c) for workload in ("get", "list", "create"))
+        name = f"{server.name} ({server.about})" if server.role != "variant" else f"**{server.name}** (rendered)"
+        cells = [name, _rps(get), _cpu(get), _rps(listed), _cpu(listed), _rps(post),
+                 _ratio(get, run.find(server.minimal, "get", c)), _ratio(listed, run.find(server.minimal, "list", c)),
+                 _ratio(get, run.find(RAW, "get", c))]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def checklist(targets: list[Target]) -> str:
-    return "\n".join(f"- {target.mark}: {target.description} -- {target.evidence}" for target in targets)
+def _errors(m: Measurement) -> str:
+    text = "0" if not m.load.errors else f"**{m.load.errors}** ({m.load.timeouts} timeouts)"
+    return text + (f" **stuck** ({m.load.requests} answered)" if m.stuck else "")
 
 
-def checks(run: BenchRun) -> str:
-    """Errors and pool state after every run, and connection growth per PostgreSQL server."""
-    dirty = [m for m in run.measurements if not m.clean]
-    lines = [f"- Runs with errors or connections still checked out afterwards: {len(dirty)} of {len(run.measurements)}"]
-    lines += [
-        f"  - {m.server}, {WORKLOADS[m.workload].label}, c={m.concurrency}: errors {m.load.errors}, "
-        f"pool checked out after {'no answer' if m.pool_checked_out is None else m.pool_checked_out}"
-        + (" (server stuck: answered nothing, or held connections 5 s after the run; restarted)" if m.stuck else "")
-        for m in dirty
-    ]
-    lines += [
-        "",
-        "| Server | pool (size + overflow) | startup s | restarts (stuck) | pg sessions growth over its life |",
-        "|---|---|---|---|---|",
-    ]
-    for server in run.servers:
-        pool = f"{server.pool.get('pool', '?')} ({server.pool.get('size')} + {server.pool.get('max_overflow')})"
-        growth = "-" if server.sessions_growth is None else f"+{server.sessions_growth}"
-        lines.append(f"| {server.name} | {pool} | {server.startup_s:.1f} | {server.restarts} | {growth} |")
+def table(run: BenchRun) -> str:
+    head = ["server", "workload", "c", "req/s", "p50 ms", "p99 ms", "errors", "/ minimal", "p99 / minimal",
+            "/ raw", "server CPU", "CPU ms/req", "pool out after", "pg sessions +"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    order = {server.name: index for index, server in enumerate(run.servers)}
+    workloads = list(WORKLOADS)
+    for m in sorted(run.measurements, key=lambda m: (workloads.index(m.workload), m.concurrency, order[m.server])):
+        record = run.server(m.server)
+        minimal = run.find(record.minimal, m.workload, m.concurrency) if record and record.minimal else None
+        cells = [
+            m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.load.rps:,.0f}", f"{m.load.p50_ms:.1f}",
+            f"{m.load.p99_ms:.1f}", _errors(m), _ratio(m, minimal), _ratio(m, minimal, "p99_ms"),
+            _ratio(m, run.find(RAW, m.workload, m.concurrency)),
+            "-" if m.cpu_share is None else f"{m.cpu_share:.0%}", _cpu(m),
+            "no answer" if m.pool_checked_out is None else str(m.pool_checked_out),
+            "-" if m.sessions_growth is None else f"+{m.sessions_growth}",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def servers(run: BenchRun) -> str:
+    lines = ["| server | pool (size + overflow) | startup s | seed s | restarts (stuck) | pg sessions growth |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for s in run.servers:
+        pool = f"{s.pool.get('pool', '?')} ({s.pool.get('size')} + {s.pool.get('max_overflow')})"
+        growth = "-" if s.sessions_growth is None else f"+{s.sessions_growth}"
+        lines.append(f"| {s.name} | {pool} | {s.startup_s:.1f} | {s.seed_s:.1f} | {s.restarts} | {growth} |")
     return "\n".join(lines)
 
 
 NOTES = """\
-- Ratios compare each server with the raw baseline (Starlette + asyncpg, hand-written SQL) and with
-  the naive tutorial pattern on the same workload and concurrency. Both exist only on PostgreSQL:
-  the SQLite variants are compared with the PostgreSQL baseline and naive pattern too, so their
-  ratios measure "this stack on SQLite" against "those stacks on PostgreSQL".
-- errors = non-2xx responses + socket errors (connect/read/write) + timeouts (no answer within 5 s).
-- "pool out after": the server's checked-out connections once the run ended (read through
-  /__bench/pool; should be 0). "pg sessions +": growth of pg_stat_database.sessions for the
-  server's database during the run; 0 means no new connections were opened (no churn). A backend
-  reports its connection when it first finishes a transaction, so a connection opened earlier but
-  first used in this run shows up here; the growth over the server's whole life is the firm figure.
-- "server CPU": the server process's CPU time during the run over the run's length (100% = one
-  core busy: CPU-bound; well below = waiting on the database or the pool). "CPU ms/req" is that
-  CPU time divided by the requests served: the framework + ORM cost of one request.
-- The load generator is closed-loop (each connection sends its next request when the previous
-  one is answered), so latencies are service times under that concurrency.
-- The mix workload is 60% GET /items/{id}, 30% GET /items/?limit=20, 10% POST /items/."""
+- "/ minimal": req/s (or p99) over that of the variant's minimal hand-written app, same session
+  mode and database, same workload and concurrency; "/ raw": over the Starlette + asyncpg app's
+  (PostgreSQL only, so SQLite rows compare a different database).
+- errors: non-2xx responses + socket errors + timeouts (no answer within 5 s). "stuck": answered
+  nothing, or still held connections 5 s after the run (a deadlock); the server is restarted.
+- "pool out after": connections still checked out once the run ended (should be 0). "pg sessions
+  +": growth of pg_stat_database.sessions during the run (new connections: churn); a backend is
+  counted when it first ends a transaction, so the growth over a server's life is the firm figure.
+- "server CPU": the server's CPU time over the run's length (100% = one core: CPU-bound);
+  "CPU ms/req": that time per request served, the framework + ORM cost of one request.
+- wrk is closed-loop (a connection sends its next request once answered): latencies are service
+  times at that concurrency. Only ratios within one run are comparable; the load average is noted."""
 
 
 def markdown(run: BenchRun, targets: list[Target]) -> str:
-    meta = run.meta
-    concurrencies = sorted({m.concurrency for m in run.measurements})
-    headline = TARGET_CONCURRENCY if TARGET_CONCURRENCY in concurrencies else max(concurrencies, default=0)
-    settings = "\n".join(f"- {key}: {value}" for key, value in meta.items())
-    sections = [
-        f"# Benchmark results: {meta['mode']} run, {meta['started']}",
-        settings,
-        f"## At c={headline} (headline: ratios to the raw baseline)",
-        table(run, headline),
-        "## Targets (measured, not asserted)",
-        checklist(targets),
-        "## Checks after each run",
-        checks(run),
-    ]
-    if len(concurrencies) > 1:
-        sections += ["## All runs", table(run)]
-    sections += ["## Notes", NOTES]
-    return "\n\n".join(sections) + "\n"
+    settings = "\n".join(f"- {key}: {value}" for key, value in run.meta.items())
+    checklist = "\n".join(f"- {t.mark}: {t.description} -- {t.evidence}" for t in targets)
+    return "\n\n".join([
+        f"# Benchmark results: {run.meta['mode']} run, {run.meta['started']}", settings,
+        f"## Summary at c={headline(run)}", summary(run), "## Targets (measured, not asserted)", checklist,
+        "## Every run", table(run), "## Servers", servers(run), "## Notes", NOTES,
+    ]) + "\n"  # fmt: skip
 
 
 def chart(run: BenchRun, path: Path) -> None:
     """Requests/s and p99 per workload, grouped by concurrency, one bar per server."""
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        print("no chart: matplotlib is not installed (pip install -r requirements/bench.txt)")
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     workloads = [name for name in WORKLOADS if any(m.workload == name for m in run.measurements)]
     concurrencies = sorted({m.concurrency for m in run.measurements})
-    servers = [server.name for server in run.servers]
-    width = 0.8 / max(1, len(servers))
-    figure, axes = plt.subplots(2, len(workloads), figsize=(4.2 * len(workloads), 7.5), squeeze=False)
+    names = [server.name for server in run.servers]
+    width = 0.8 / max(1, len(names))
+    figure, axes = plt.subplots(2, len(workloads), figsize=(5 * len(workloads), 8), squeeze=False)
     for column, workload in enumerate(workloads):
-        for row, (metric, label) in enumerate((("rps", "requests/s"), ("p99_ms", "p99 latency (ms)"))):
+        for row, (metric, label) in enumerate((("rps", "requests/s"), ("p99_ms", "p99 latency (ms, log)"))):
             axis = axes[row][column]
-            for index, server in enumerate(servers):
-                values = []
-                for concurrency in concurrencies:
-                    m = run.find(server, workload, concurrency)
-                    value = 0.0 if m is None else float(getattr(m.load, metric))
-                    values.append(value if value > 0 else float("nan"))  # nothing to draw (or to log-scale)
-                positions = [c + (index - (len(servers) - 1) / 2) * width for c in range(len(concurrencies))]
-                axis.bar(positions, values, width, label=server)
-                for position, concurrency in zip(positions, concurrencies, strict=True):
-                    m = run.find(server, workload, concurrency)
+            for index, name in enumerate(names):
+                runs = [run.find(name, workload, c) for c in concurrencies]
+                values = [float("nan") if m is None or m.stuck else float(getattr(m.load, metric)) for m in runs]
+                positions = [c + (index - (len(names) - 1) / 2) * width for c in range(len(concurrencies))]
+                axis.bar(positions, values, width, label=name)
+                for position, m in zip(positions, runs, strict=True):
                     if row == 0 and m is not None and m.stuck:
                         axis.text(position, 0, " stuck", rotation=90, ha="center", va="bottom", fontsize=7)
             axis.set_xticks(range(len(concurrencies)), [f"c={c}" for c in concurrencies])
             axis.set_ylabel(label)
-            if row == 1 and axis.get_ylim()[1] > 0 and any(bar.get_height() > 0 for bar in axis.patches):
-                axis.set_yscale("log")
-            else:
-                axis.set_title(WORKLOADS[workload].label)
             axis.grid(axis="y", alpha=0.3)
+            if row == 0:
+                axis.set_title(WORKLOADS[workload])
+            elif any(bar.get_height() > 0 for bar in axis.patches):
+                axis.set_yscale("log")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=len(servers), frameon=False)
-    figure.suptitle(f"Items service variants vs raw baseline and naive tutorial ({run.meta['mode']} run)")
-    figure.tight_layout(rect=(0, 0.05, 1, 0.97))
-    figure.savefig(path, dpi=110)
+    figure.legend(handles, labels, loc="lower center", ncol=min(6, len(names)), frameon=False)
+    figure.suptitle(f"Rendered variants, their minimal hand-written apps and the floors ({run.meta['mode']} run)")
+    figure.tight_layout(rect=(0, 0.08, 1, 0.97))
+    figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -1,11 +1,8 @@
-"""Serves a rendered project's app unchanged, plus one benchmark-only route.
+"""Serves any benchmarked app unchanged, plus ``GET /__bench/pool``: its pool's checked-out connections.
 
-``GET /__bench/pool`` reports the app's connection pool (``app.state.engine``, set in the
-app's lifespan), so the harness can check that every connection went back after a run.
-Everything else, the lifespan included, goes to the app untouched. Run it with the rendered
-project as the working directory:
-
-    BENCH_APP=items_service.main:app uvicorn benchmarks.serve_app:app
+``BENCH_APP`` names the app (``items_service.main:app``, run from the rendered project's
+directory), or an app factory with ``BENCH_FACTORY=1``. The pool is ``app.state.engine``'s
+(SQLAlchemy, set in the app's lifespan) or ``app.state.pool`` (asyncpg).
 """
 
 from __future__ import annotations
@@ -13,49 +10,36 @@ from __future__ import annotations
 import importlib
 import json
 import os
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.pool import Pool, QueuePool
+from sqlalchemy.pool import QueuePool
 
 from . import POOL_PATH
 
-_module, _, _attribute = os.environ.get("BENCH_APP", "items_service.main:app").partition(":")
+_module, _, _attribute = os.environ["BENCH_APP"].partition(":")
 inner: Any = getattr(importlib.import_module(_module), _attribute)
+inner = inner() if os.environ.get("BENCH_FACTORY") else inner
+_open: Counter[int] = Counter()  # pools without counts (NullPool): checkouts minus checkins since the first probe
 
 
 def pool_status() -> dict[str, Any]:
-    engine = inner.state.engine
-    pool = engine.pool  # an AsyncEngine's .pool is its sync engine's pool
-    settings = inner.state.settings
+    if hasattr(inner.state, "pool"):  # asyncpg
+        size = inner.state.pool.get_size()
+        return {"pool": "asyncpg", "checked_out": size - inner.state.pool.get_idle_size(), "size": size,
+                "max_overflow": 0}  # fmt: skip
+    pool = inner.state.engine.pool  # an AsyncEngine's pool is its sync engine's
     if isinstance(pool, QueuePool):
-        counts = {"checked_out": pool.checkedout(), "size": pool.size(), "max_overflow": settings.db_max_overflow}
+        # QueuePool has no public accessor for its overflow limit.
+        counts = {"checked_out": pool.checkedout(), "size": pool.size(), "max_overflow": pool._max_overflow}
     else:
-        counts = {"checked_out": _counted(pool), "size": 0, "max_overflow": 0}
+        if id(pool) not in _open:  # the first probe comes right after start-up, when nothing is checked out
+            _open[id(pool)] = 0
+            event.listen(pool, "checkout", lambda *_: _open.update({id(pool): 1}))
+            event.listen(pool, "checkin", lambda *_: _open.subtract({id(pool): 1}))
+        counts = {"checked_out": _open[id(pool)], "size": 0, "max_overflow": 0}
     return {"pool": type(pool).__name__, **counts}
-
-
-_open: dict[int, int] = {}  # id(pool) -> connections handed out and not yet returned
-
-
-def _counted(pool: Pool) -> int:
-    """Pools without a count (NullPool): count checkouts minus checkins from the first probe on.
-
-    The harness probes right after start-up, when no request holds a connection.
-    """
-    key = id(pool)
-    if key not in _open:
-        _open[key] = 0
-
-        def checkout(*_: Any) -> None:
-            _open[key] += 1
-
-        def checkin(*_: Any) -> None:
-            _open[key] -= 1
-
-        event.listen(pool, "checkout", checkout)
-        event.listen(pool, "checkin", checkin)
-    return _open[key]
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -2,7 +2,7 @@
 --   wrk -s workload.lua <base url> -- <workload> <max id>
 -- Workloads: get (GET /items/{id}), list (GET /items/?limit=20&skip=N),
 -- create (POST /items/), mix (90% reads: 60 get + 30 list; 10% create).
--- done() prints one line, "WRK_RESULT {json}", that benchmarks/load.py parses.
+-- done() prints one line, "WRK_RESULT {json}", that benchmarks/serving.py parses.
 
 local threads = {}
 

@@ -1,0 +1,78 @@
+"""What the benchmark serves: the rendered variants and the hand-written apps they are measured against.
+
+Every app is a row of data: how uvicorn starts it, which database and driver it uses, and
+which hand-written app a variant is compared with. Ratios are read against two of them:
+its minimal app (the same session mode and database, written the short way) and raw.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+RAW = "raw"
+
+
+@dataclass(frozen=True)
+class App:
+    name: str  # row label in the report
+    role: str  # "variant", "minimal", "floor" or "tutorial"
+    database: str  # "postgresql" | "sqlite"
+    target: str  # the app's import string ({package}: a variant's rendered package)
+    scheme: str  # the URL scheme (SQLAlchemy driver) it is given
+    about: str = ""  # one line for the report
+    factory: bool = False  # target is an app factory
+    minimal: str | None = None  # a variant's minimal hand-written app
+    answers: tuple[tuple[str, str], ...] = ()  # a variant's cookiecutter answers
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("/", "-").replace(" ", "-")
+
+
+def _minimal(database: str, mode: str) -> App:
+    scheme = {
+        ("postgresql", "async"): "postgresql+asyncpg",
+        ("postgresql", "sync"): "postgresql+psycopg",
+        ("sqlite", "async"): "sqlite+aiosqlite",
+        ("sqlite", "sync"): "sqlite",
+    }[database, mode]
+    about = f"FastAPI + {mode} ORM, written the short way"
+    return App(f"minimal {database}/{mode}", "minimal", database, f"benchmarks.handwritten:minimal_{mode}", scheme,
+               about, factory=True)  # fmt: skip
+
+
+HANDWRITTEN = [
+    App(RAW, "floor", "postgresql", "benchmarks.handwritten:raw", "postgresql",
+        "Starlette + asyncpg, hand-written SQL", factory=True),
+    App("fastapi+asyncpg", "floor", "postgresql", "benchmarks.handwritten:fastapi_asyncpg", "postgresql",
+        "FastAPI + asyncpg, no ORM: the framework floor", factory=True),
+    App("naive tutorial", "tutorial", "postgresql", "benchmarks.naive_app:app", "postgresql+psycopg",
+        "the original FastAPI SQL tutorial's pattern"),
+]  # fmt: skip
+
+
+def all_apps(template: Path) -> list[App]:
+    """In run order: the floors, each variant after its minimal app, the tutorial."""
+    options = json.loads((template / "cookiecutter.json").read_text())
+    apps = HANDWRITTEN[:2]
+    for database, mode in itertools.product(options["database"], options["session_mode"]):
+        minimal = _minimal(database, mode)
+        variant = App(f"{database}/{mode}", "variant", database, "{package}.main:app", database,
+                      "the rendered project", minimal=minimal.name,
+                      answers=(("database", database), ("session_mode", mode)))  # fmt: skip
+        apps += [minimal, variant]
+    return [*apps, HANDWRITTEN[2]]
+
+
+def render(template: Path, app: App, output_root: Path) -> Path:
+    """Render a variant with the default answers otherwise (not the user's cookiecutter config), quietly."""
+    output_dir = output_root / app.label
+    answers = [f"{key}={value}" for key, value in app.answers]
+    command = [sys.executable, "-m", "cookiecutter", str(template), "--no-input", "--default-config", "-o"]
+    subprocess.run([*command, str(output_dir), *answers], check=True, capture_output=True, timeout=120)
+    return next(output_dir.iterdir())

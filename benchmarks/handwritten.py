@@ -1,0 +1,210 @@
+"""The hand-written apps the variants are measured against, on the same items table.
+
+- ``raw``: Starlette + asyncpg with hand-written SQL: about the least a Python service can do.
+- ``fastapi_asyncpg``: the same SQL under FastAPI with response models: the framework's floor.
+- ``minimal_async`` / ``minimal_sync``: FastAPI + the SQLAlchemy ORM written the short way,
+  a session per request opened in the handler, ``session.get``, ``response_model``: what a
+  user would write by hand, and the floor each variant of that session mode is held to.
+
+Each is an app factory reading DATABASE_URL and DB_POOL_SIZE; pools are sized like the
+variants' (no overflow). ``GET /health`` is the benchmark's addition.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import String, Text, create_engine, select, text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+SELECT_ONE = "SELECT id, title, description FROM items WHERE id = $1"
+SELECT_PAGE = "SELECT id, title, description FROM items ORDER BY id OFFSET $1 LIMIT $2"
+INSERT_ONE = "INSERT INTO items (title, description) VALUES ($1, $2) RETURNING id, title, description"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class ItemIn(BaseModel):
+    title: str
+    description: str | None = None
+
+
+class ItemOut(ItemIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+
+
+def _settings() -> tuple[str, int]:
+    return os.environ["DATABASE_URL"], int(os.environ.get("DB_POOL_SIZE", "10"))
+
+
+@asynccontextmanager
+async def _asyncpg_pool(app: Any) -> AsyncIterator[None]:
+    url, size = _settings()
+    app.state.pool = await asyncpg.create_pool(url, min_size=size, max_size=size)
+    try:
+        yield
+    finally:
+        await app.state.pool.close()
+
+
+def raw() -> Starlette:
+    def pool(request: Request) -> asyncpg.Pool:
+        return request.app.state.pool
+
+    async def read_item(request: Request) -> JSONResponse:
+        row = await pool(request).fetchrow(SELECT_ONE, request.path_params["id"])
+        return JSONResponse(dict(row)) if row else JSONResponse({"detail": "Item not found"}, status_code=404)
+
+    async def list_items(request: Request) -> JSONResponse:
+        skip, limit = int(request.query_params.get("skip", 0)), int(request.query_params.get("limit", 100))
+        return JSONResponse([dict(row) for row in await pool(request).fetch(SELECT_PAGE, skip, limit)])
+
+    async def create_item(request: Request) -> JSONResponse:
+        data = await request.json()
+        row = await pool(request).fetchrow(INSERT_ONE, data["title"], data.get("description"))
+        return JSONResponse(dict(row), status_code=201)
+
+    async def health(request: Request) -> JSONResponse:
+        await pool(request).fetchval("SELECT 1")
+        return JSONResponse({"status": "ok"})
+
+    routes = [
+        Route("/items/", list_items, methods=["GET"]), Route("/items/", create_item, methods=["POST"]),
+        Route("/items/{id:int}", read_item), Route("/health", health),
+    ]  # fmt: skip
+    return Starlette(routes=routes, lifespan=_asyncpg_pool)
+
+
+def fastapi_asyncpg() -> FastAPI:
+    app = FastAPI(lifespan=_asyncpg_pool)
+
+    @app.get("/items/{item_id}", response_model=ItemOut)
+    async def read_item(item_id: int) -> Any:
+        row = await app.state.pool.fetchrow(SELECT_ONE, item_id)
+        if row is None:
+            raise HTTPException(404, "Item not found")
+        return dict(row)
+
+    @app.get("/items/", response_model=list[ItemOut])
+    async def list_items(skip: int = 0, limit: int = 100) -> Any:
+        return [dict(row) for row in await app.state.pool.fetch(SELECT_PAGE, skip, limit)]
+
+    @app.post("/items/", response_model=ItemOut, status_code=201)
+    async def create_item(item: ItemIn) -> Any:
+        return dict(await app.state.pool.fetchrow(INSERT_ONE, item.title, item.description))
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        await app.state.pool.fetchval("SELECT 1")
+        return {"status": "ok"}
+
+    return app
+
+
+def minimal_async() -> FastAPI:
+    url, size = _settings()
+    engine = create_async_engine(url, pool_size=size, max_overflow=0)
+    factory = async_sessionmaker(engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+    app.state.engine = engine
+
+    @app.get("/items/{item_id}", response_model=ItemOut)
+    async def read_item(item_id: int) -> Item:
+        async with factory() as session:
+            item = await session.get(Item, item_id)
+        if item is None:
+            raise HTTPException(404, "Item not found")
+        return item
+
+    @app.get("/items/", response_model=list[ItemOut])
+    async def list_items(skip: int = 0, limit: int = 100) -> Sequence[Item]:
+        async with factory() as session:
+            return (await session.scalars(select(Item).order_by(Item.id).offset(skip).limit(limit))).all()
+
+    @app.post("/items/", response_model=ItemOut, status_code=201)
+    async def create_item(body: ItemIn) -> Item:
+        async with factory() as session:
+            item = Item(**body.model_dump())
+            session.add(item)
+            await session.commit()
+        return item
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        async with factory() as session:
+            await session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
+
+
+def minimal_sync() -> FastAPI:
+    url, size = _settings()
+    engine = create_engine(url, pool_size=size, max_overflow=0)
+    factory = sessionmaker(engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+    app.state.engine = engine
+
+    @app.get("/items/{item_id}", response_model=ItemOut)
+    def read_item(item_id: int) -> Item:
+        with factory() as session:
+            item = session.get(Item, item_id)
+        if item is None:
+            raise HTTPException(404, "Item not found")
+        return item
+
+    @app.get("/items/", response_model=list[ItemOut])
+    def list_items(skip: int = 0, limit: int = 100) -> Sequence[Item]:
+        with factory() as session:
+            return session.scalars(select(Item).order_by(Item.id).offset(skip).limit(limit)).all()
+
+    @app.post("/items/", response_model=ItemOut, status_code=201)
+    def create_item(body: ItemIn) -> Item:
+        with factory() as session:
+            item = Item(**body.model_dump())
+            session.add(item)
+            session.commit()
+        return item
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        with factory() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
