@@ -111,3 +111,10 @@ def test_int32_takes_whole_json_numbers_in_the_column_range(value: object, store
 def test_int32_rejects_what_an_integer_column_would_not_store_as_sent(value: object) -> None:
     with pytest.raises(ValidationError):
         TypeAdapter(Int32).validate_python(value)
+
+
+def test_int32_publishes_its_range_in_the_openapi_schema() -> None:
+    """Clients (and schemathesis) see the bounds, also on an optional field."""
+    schema = TypeAdapter(Int32 | None).json_schema()
+
+    assert {"type": "integer", "minimum": INT32_MIN, "maximum": INT32_MAX} in schema["anyOf"]

@@ -36,7 +36,9 @@ def storable(value: str) -> str:
 
 # An Integer() column in a JSON body: whole numbers in the column's range; never true,
 # false or "309", which Pydantic's lax mode would store as 1, 0 and 309.
-Int32 = Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=INT32_MIN, le=INT32_MAX)]
+# (The bounds come before the validator: so they stay on the integer, and the OpenAPI schema
+# publishes them as minimum and maximum.)
+Int32 = Annotated[int, Field(strict=True, ge=INT32_MIN, le=INT32_MAX), BeforeValidator(whole_number)]
 # An Integer() in a path or query parameter, which arrives as text.
 Int32Param = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 # Text that any column can store; the pattern publishes the NUL-byte rule in the OpenAPI schema.
