@@ -77,11 +77,16 @@ def configure_logging(settings: Settings) -> None:
     logging.config.dictConfig(logging_config(settings))
 
 
-class AccessLog:
-    """Log one line per request, after the response: method, path, status and duration."""
+# Called once per request with its scope, status and duration in seconds.
+RequestObserver = Callable[[Scope, int, float], None]
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class ObserveRequests:
+    """Time each request and note its status, once, for every observer (access line, metrics)."""
+
+    def __init__(self, app: ASGIApp, observers: list[RequestObserver]) -> None:
         self.app = app
+        self.observers = observers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,9 +104,16 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_and_note_status)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
-            fields = {"method": scope["method"], "path": scope["path"], "status": status, "duration_ms": duration_ms}
-            access_logger.info("%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields)
+            seconds = time.perf_counter() - started
+            for observe in self.observers:
+                observe(scope, status, seconds)
+
+
+def log_access(scope: Scope, status: int, seconds: float) -> None:
+    """One line per request, after the response: method, path, status and duration."""
+    duration_ms = round(seconds * 1000, 2)
+    fields = {"method": scope["method"], "path": scope["path"], "status": status, "duration_ms": duration_ms}
+    access_logger.info("%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields)
 
 
 def install_observability(app: FastAPI) -> None:
@@ -109,9 +121,10 @@ def install_observability(app: FastAPI) -> None:
 {% if has_tracing %}
     install_tracing(app)
 {% endif %}
-    app.add_middleware(AccessLog)
 {% if has_metrics %}
-    install_metrics(app)
+    app.add_middleware(ObserveRequests, observers=[log_access, install_metrics(app)])
+{% else %}
+    app.add_middleware(ObserveRequests, observers=[log_access])
 {% endif %}
     app.add_middleware(
         CorrelationIdMiddleware,

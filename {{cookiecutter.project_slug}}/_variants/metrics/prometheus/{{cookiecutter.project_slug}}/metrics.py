@@ -9,7 +9,6 @@ are read from the answering worker's pool at scrape time.
 """
 
 import os
-import time
 from collections.abc import Callable, Iterator
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -19,7 +18,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, exc
 from sqlalchemy.pool import QueuePool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 router = APIRouter()
 
@@ -69,35 +68,6 @@ class Metrics:
         return registry
 
 
-class RequestMetrics:
-    """Count and time each request by method, route template (never the raw path) and status."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # unless a response starts
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note_status)
-        finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            labels = (scope["method"], route, str(status))
-            self.metrics.requests.labels(*labels).inc()
-            self.metrics.request_duration.labels(*labels).observe(time.perf_counter() - started)
-
-
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.scraped_registry()
@@ -116,11 +86,20 @@ def count_pool_timeouts(app: FastAPI, counter: Counter) -> None:
     app.add_exception_handler(exc.TimeoutError, pool_timeout)
 
 
-def install_metrics(app: FastAPI) -> None:
+def install_metrics(app: FastAPI) -> Callable[[Scope, int, float], None]:
+    """Serve /metrics and count pool timeouts; the returned observer counts and times each request."""
     app.state.metrics = metrics = Metrics()
-    app.add_middleware(RequestMetrics, metrics=metrics)
     app.include_router(router)
     count_pool_timeouts(app, metrics.pool_timeouts)
+
+    def observe_request(scope: Scope, status: int, seconds: float) -> None:
+        # The route template (never the raw path): the router has put it in the scope.
+        route = getattr(scope.get("route"), "path", "unmatched")
+        labels = (scope["method"], route, str(status))
+        metrics.requests.labels(*labels).inc()
+        metrics.request_duration.labels(*labels).observe(seconds)
+
+    return observe_request
 
 
 def observe_pool(app: FastAPI, engine: Engine) -> Callable[[float, str], None]:
