@@ -11,7 +11,7 @@ import itertools
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 RAW = "raw"
@@ -20,7 +20,7 @@ RAW = "raw"
 @dataclass(frozen=True)
 class App:
     name: str  # row label in the report
-    role: str  # "variant", "minimal", "floor" or "tutorial"
+    role: str  # "variant", "minimal", "floor", "tutorial" or "overhead" (a variant with an option off)
     database: str  # "postgresql" | "sqlite"
     target: str  # the app's import string ({package}: a variant's rendered package)
     scheme: str  # the URL scheme (SQLAlchemy driver) it is given
@@ -56,16 +56,27 @@ HANDWRITTEN = [
 ]  # fmt: skip
 
 
+# The variant also served with metrics=none, for the cost of the observability layer.
+METRICS_OFF = ("postgresql", "async")
+
+
+def without_metrics(name: str) -> str:
+    return f"{name} without metrics"
+
+
 def all_apps(template: Path) -> list[App]:
     """In run order: the floors, each variant after its minimal app, the tutorial."""
     options = json.loads((template / "cookiecutter.json").read_text())
     apps = HANDWRITTEN[:2]
     for database, mode in itertools.product(options["database"], options["session_mode"]):
         minimal = _minimal(database, mode)
+        answers = (("database", database), ("session_mode", mode))
         variant = App(f"{database}/{mode}", "variant", database, "{package}.main:app", database,
-                      "the rendered project", minimal=minimal.name,
-                      answers=(("database", database), ("session_mode", mode)))  # fmt: skip
+                      "the rendered project", minimal=minimal.name, answers=answers)  # fmt: skip
         apps += [minimal, variant]
+        if (database, mode) == METRICS_OFF:
+            apps.append(replace(variant, name=without_metrics(variant.name), role="overhead",
+                                about="the rendered project, metrics=none", answers=(*answers, ("metrics", "none"))))  # fmt: skip
     return [*apps, HANDWRITTEN[2]]
 
 

@@ -153,7 +153,7 @@ class Bench:
     def serving(self, app: App) -> Iterator[Live]:
         """Seed the app's database, start it, warm it up; afterwards profile it if asked and stop it."""
         cwd = self.projects.get(app.name, REPO_ROOT)
-        models = f"{cwd.name}.models" if app.role == "variant" else "benchmarks.handwritten"
+        models = f"{cwd.name}.models" if app.answers else "benchmarks.handwritten"
         with ExitStack() as stack:
             if app.database == "sqlite":
                 path, database = self.workdir / f"{app.label}.db", None
@@ -162,7 +162,7 @@ class Bench:
                 assert self.postgres is not None
                 database = stack.enter_context(self.postgres.database(app.label))
                 seed_url = self.postgres.url(database, "postgresql+psycopg")
-                url = self.postgres.url(database, app.scheme, self.pg_port if app.role == "variant" else None)
+                url = self.postgres.url(database, app.scheme, self.pg_port if app.answers else None)
             record = ServerRecord(app.name, app.role, app.database, app.about, app.minimal)
             record.seed_s = seed(cwd, seed_url, url, models, self.args.rows)
             self.run.servers.append(record)
@@ -183,7 +183,7 @@ class Bench:
         env = {"BENCH_APP": app.target.format(package=cwd.name), "DATABASE_URL": url}
         env |= {"DB_POOL_SIZE": str(self.args.pool_size), **({"BENCH_FACTORY": "1"} if app.factory else {})}
         args = []
-        if app.role == "variant":  # no log line per request, like uvicorn's --no-access-log for every app
+        if app.answers:  # a rendered project: no log line per request, like uvicorn's --no-access-log for every app
             env |= {
                 "LOG_LEVEL": "WARNING",
                 **self.args.variant_env,
@@ -245,7 +245,7 @@ def groups(apps: list[App]) -> list[list[App]]:
     """Each variant with its minimal app (when both run); every other app alone."""
     result: list[list[App]] = []
     for app in apps:
-        if result and app.role == "variant" and result[-1][-1].name == app.minimal:
+        if result and app.role in ("variant", "overhead") and result[-1][0].name == app.minimal:
             result[-1].append(app)
         else:
             result.append([app])
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.pgbouncer:
             bench.pg_port = cleanup.enter_context(pgbouncer(args.pg_url, args.pool_size))
         for app in apps:
-            if app.role == "variant":
+            if app.answers:
                 bench.projects[app.name] = render(args.template, app, workdir / "render")
         print(f"rendered {', '.join(bench.projects)} in {time.monotonic() - started:.1f}s")
         for group in groups(apps):

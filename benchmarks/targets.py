@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .apps import RAW
+from .apps import RAW, without_metrics
 from .records import BenchRun, Measurement
 from .serving import WORKLOADS
 
@@ -19,6 +19,7 @@ MIN_VS_MINIMAL = 1.0
 AIM_VS_MINIMAL = 1.2
 MIN_VS_RAW = 0.2
 RAW_TARGET = ("postgresql/async", "get", 64)
+MAX_METRICS_COST = 0.05  # req/s with metrics at least 95% of without, on GET by id at c=64
 
 
 @dataclass
@@ -47,6 +48,13 @@ def evaluate(run: BenchRun) -> list[Target]:
             ]  # fmt: skip
             if server.database == "postgresql":
                 targets.append(_churn(run, name))
+        elif server.role == "overhead":
+            name = server.name.removesuffix(without_metrics(""))
+            targets += [
+                _compare(run, name, server.name, ("get",), "rps", f"{name}: metrics cost <= {MAX_METRICS_COST:.0%} "
+                         f"of req/s on GET by id at c=64 (vs {server.name})", (64,), 1 - MAX_METRICS_COST),
+                _clean(run, server.name),
+            ]  # fmt: skip
     variant, workload, c = RAW_TARGET
     targets.append(_compare(run, variant, RAW, (workload,), "rps", f"{variant} req/s >= {MIN_VS_RAW}x raw on "
                             f"{WORKLOADS[workload]} at c={c}", (c,), MIN_VS_RAW))  # fmt: skip
