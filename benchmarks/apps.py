@@ -75,8 +75,9 @@ def all_apps(template: Path) -> list[App]:
                       "the rendered project", minimal=minimal.name, answers=answers)  # fmt: skip
         apps += [minimal, variant]
         if (database, mode) == METRICS_OFF:
-            apps.append(replace(variant, name=without_metrics(variant.name), role="overhead",
-                                about="the rendered project, metrics=none", answers=(*answers, ("metrics", "none"))))  # fmt: skip
+            off = (*answers, ("metrics", "none"))
+            about = "the rendered project, metrics=none"
+            apps.append(replace(variant, name=without_metrics(variant.name), role="overhead", about=about, answers=off))
     return [*apps, HANDWRITTEN[2]]
 
 
