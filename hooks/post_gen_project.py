@@ -1,8 +1,9 @@
 """Put each variant's own files in place, and remove the files the chosen options do not use.
 
-Where the values of an option differ in structure (today: the database), each value
-has whole files of its own under ``_variants/<option>/<value>/``, laid out like the
-project; the chosen value's files are moved into place and the rest deleted.
+Where the values of an option differ in structure (the database; async sessions' connection
+queue; the metrics and tracing modules), each value has whole files of its own under
+``_variants/<option>/<value>/``, laid out like the project; the chosen value's files are
+moved into place and the rest deleted.
 
 ``MANIFEST`` is the one table of optional files: each path is kept only when
 every listed option has one of the listed values. The template's tests read
@@ -24,7 +25,6 @@ ANSWERS_JSON = r'{{ cookiecutter | tojson }}'  # fmt: skip
 
 VARIANTS_DIR = "_variants"
 MANIFEST: dict[str, dict[str, tuple[object, ...]]] = {
-    "tests/test_cancellation.py": {"session_mode": ("async",)},
     "alembic.ini": {"use_alembic": (True,)},
     "migrations": {"use_alembic": (True,)},
     "tests/test_migrations.py": {"use_alembic": (True,)},

@@ -14,6 +14,9 @@ from fastapi_offline import FastAPIOffline
 
 from . import __version__
 from .config import Settings, get_settings
+{% if is_async %}
+from .connection_queue import ConnectionQueue
+{% endif %}
 from .db import create_db_engine, create_read_session_factory, create_session_factory
 from .errors import install_error_handlers
 {% if not cookiecutter.use_alembic %}
@@ -27,7 +30,10 @@ from .routes import health, items, notes
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the connection pool at startup and close it at shutdown."""
     settings: Settings = app.state.settings
-{% if not is_async %}
+{% if is_async %}
+    # Requests wait for the pool's connections in arrival order (see connection_queue.py).
+    app.state.connection_queue = ConnectionQueue(settings)
+{% else %}
     # Sync handlers run in worker threads; size them above the connection pool.
     to_thread.current_default_thread_limiter().total_tokens = settings.thread_pool_size
 {% endif %}

@@ -32,6 +32,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from support import delete_committed_items, migrate, recording_statements, running
 
 from {{ slug }}.config import Settings
+{% if is_async %}
+from {{ slug }}.connection_queue import ConnectionQueue
+{% endif %}
 from {{ slug }}.db import (
     create_db_engine,
     create_read_session_factory,
