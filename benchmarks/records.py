@@ -21,21 +21,6 @@ class Measurement:
     server_cpu_s: float | None = None  # CPU time the server used during the run
 
     @property
-    def cpu_share(self) -> float | None:
-        """Fraction of one core the server used: near 1.0 is CPU-bound, lower is waiting."""
-        return (
-            None if self.server_cpu_s is None or not self.load.duration_s else self.server_cpu_s / self.load.duration_s
-        )
-
-    @property
-    def cpu_ms_per_request(self) -> float | None:
-        return (
-            None
-            if self.server_cpu_s is None or not self.load.requests
-            else 1000 * self.server_cpu_s / self.load.requests
-        )
-
-    @property
     def stuck(self) -> bool:
         """Answered nothing, or still held connections (or ignored the probe) 5 s after the load stopped."""
         return self.load.requests == 0 or self.pool_checked_out != 0
@@ -43,6 +28,21 @@ class Measurement:
     @property
     def clean(self) -> bool:
         return self.load.errors == 0 and not self.stuck
+
+    def value(self, metric: str) -> float | None:
+        """A LoadResult figure (``rps``, ``p99_ms``), or None when stuck: a stuck run has no figures to compare."""
+        return None if self.stuck else float(getattr(self.load, metric))
+
+    @property
+    def cpu_share(self) -> float | None:
+        """Fraction of one core the server used: near 1.0 is CPU-bound, lower is waiting."""
+        return None if self.server_cpu_s is None else self.server_cpu_s / self.load.duration_s
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        if self.server_cpu_s is None or self.stuck:
+            return None
+        return 1000 * self.server_cpu_s / self.load.requests
 
 
 @dataclass
@@ -58,10 +58,6 @@ class ServerRecord:
     sessions_growth: int | None = None  # over the server's whole life, start-up included
     restarts: int = 0  # times it was stuck and restarted
 
-    @property
-    def pool_capacity(self) -> int | None:
-        return int(self.pool["size"]) + int(self.pool["max_overflow"]) if self.pool else None
-
 
 @dataclass
 class BenchRun:
@@ -69,8 +65,8 @@ class BenchRun:
     servers: list[ServerRecord] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
 
-    def server(self, name: str) -> ServerRecord | None:
-        return next((server for server in self.servers if server.name == name), None)
+    def server(self, name: str) -> ServerRecord:
+        return next(server for server in self.servers if server.name == name)
 
     def find(self, server: str | None, workload: str, concurrency: int) -> Measurement | None:
         key = (server, workload, concurrency)

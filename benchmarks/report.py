@@ -9,79 +9,6 @@ from .records import BenchRun, Measurement
 from .serving import WORKLOADS
 from .targets import Target
 
-
-def _ratio(m: Measurement | None, reference: Measurement | None, metric: str = "rps") -> str:
-    if m is None or reference is None or m is reference or m.stuck:
-        return "-"
-    theirs = float(getattr(reference.load, metric))
-    return "- (stuck)" if reference.stuck or not theirs else f"{float(getattr(m.load, metric)) / theirs:.2f}x"
-
-
-def _rps(m: Measurement | None) -> str:
-    return "-" if m is None else ("stuck" if m.stuck else f"{m.load.rps:,.0f}")
-
-
-def _cpu(m: Measurement | None) -> str:
-    return "-" if m is None or m.stuck or m.cpu_ms_per_request is None else f"{m.cpu_ms_per_request:.2f}"
-
-
-def headline(run: BenchRun) -> int:
-    concurrencies = {m.concurrency for m in run.measurements}
-    return 64 if 64 in concurrencies else max(concurrencies, default=0)
-
-
-def summary(run: BenchRun) -> str:
-    """One row per server at the headline concurrency: req/s, CPU per request, ratios on GET by id."""
-    c = headline(run)
-    head = ["app", "GET req/s", "CPU ms/req", "list req/s", "list CPU ms/req", "POST req/s",
-            "GET / minimal", "list / minimal", "GET / raw"]  # fmt: skip
-    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    for server in run.servers:
-        get, listed, post = (run.find(server.name, workload, c) for workload in ("get", "list", "create"))
-        name = f"{server.name} ({server.about})" if server.role != "variant" else f"**{server.name}** (rendered)"
-        cells = [name, _rps(get), _cpu(get), _rps(listed), _cpu(listed), _rps(post),
-                 _ratio(get, run.find(server.minimal, "get", c)), _ratio(listed, run.find(server.minimal, "list", c)),
-                 _ratio(get, run.find(RAW, "get", c))]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _errors(m: Measurement) -> str:
-    text = "0" if not m.load.errors else f"**{m.load.errors}** ({m.load.timeouts} timeouts)"
-    return text + (f" **stuck** ({m.load.requests} answered)" if m.stuck else "")
-
-
-def table(run: BenchRun) -> str:
-    head = ["server", "workload", "c", "req/s", "p50 ms", "p99 ms", "errors", "/ minimal", "p99 / minimal",
-            "/ raw", "server CPU", "CPU ms/req", "pool out after", "pg sessions +"]  # fmt: skip
-    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    order = {server.name: index for index, server in enumerate(run.servers)}
-    workloads = list(WORKLOADS)
-    for m in sorted(run.measurements, key=lambda m: (workloads.index(m.workload), m.concurrency, order[m.server])):
-        record = run.server(m.server)
-        minimal = run.find(record.minimal, m.workload, m.concurrency) if record and record.minimal else None
-        cells = [
-            m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.load.rps:,.0f}", f"{m.load.p50_ms:.1f}",
-            f"{m.load.p99_ms:.1f}", _errors(m), _ratio(m, minimal), _ratio(m, minimal, "p99_ms"),
-            _ratio(m, run.find(RAW, m.workload, m.concurrency)),
-            "-" if m.cpu_share is None else f"{m.cpu_share:.0%}", _cpu(m),
-            "no answer" if m.pool_checked_out is None else str(m.pool_checked_out),
-            "-" if m.sessions_growth is None else f"+{m.sessions_growth}",
-        ]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def servers(run: BenchRun) -> str:
-    lines = ["| server | pool (size + overflow) | startup s | seed s | restarts (stuck) | pg sessions growth |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
-    for s in run.servers:
-        pool = f"{s.pool.get('pool', '?')} ({s.pool.get('size')} + {s.pool.get('max_overflow')})"
-        growth = "-" if s.sessions_growth is None else f"+{s.sessions_growth}"
-        lines.append(f"| {s.name} | {pool} | {s.startup_s:.1f} | {s.seed_s:.1f} | {s.restarts} | {growth} |")
-    return "\n".join(lines)
-
-
 NOTES = """\
 - "/ minimal": req/s (or p99) over that of the variant's minimal hand-written app, same session
   mode and database, same workload and concurrency; "/ raw": over the Starlette + asyncpg app's
@@ -97,13 +24,85 @@ NOTES = """\
   times at that concurrency. Only ratios within one run are comparable; the load average is noted."""
 
 
+def headline(run: BenchRun) -> int:
+    concurrencies = {m.concurrency for m in run.measurements}
+    return 64 if 64 in concurrencies else max(concurrencies, default=0)
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in [head, ["---"] * len(head), *rows])
+
+
+def _ratio(m: Measurement | None, reference: Measurement | None, metric: str = "rps") -> str:
+    if m is None or reference is None or m is reference or m.stuck:
+        return "-"
+    theirs = reference.value(metric)
+    return f"{float(getattr(m.load, metric)) / theirs:.2f}x" if theirs else "- (stuck)"
+
+
+def _rps(m: Measurement | None) -> str:
+    return "-" if m is None else ("stuck" if m.stuck else f"{m.load.rps:,.0f}")
+
+
+def _cpu(m: Measurement | None) -> str:
+    return "-" if m is None or m.cpu_ms_per_request is None else f"{m.cpu_ms_per_request:.2f}"
+
+
+def _growth(sessions: int | None) -> str:
+    return "-" if sessions is None else f"+{sessions}"
+
+
+def summary(run: BenchRun) -> str:
+    """One row per server at the headline concurrency: req/s, CPU per request, ratios on GET by id."""
+    c = headline(run)
+    rows = []
+    for server in run.servers:
+        get, listed, post = (run.find(server.name, workload, c) for workload in ("get", "list", "create"))
+        minimal_get, minimal_list = (run.find(server.minimal, workload, c) for workload in ("get", "list"))
+        name = f"**{server.name}** (rendered)" if server.role == "variant" else f"{server.name} ({server.about})"
+        rows.append([name, _rps(get), _cpu(get), _rps(listed), _cpu(listed), _rps(post), _ratio(get, minimal_get),
+                     _ratio(listed, minimal_list), _ratio(get, run.find(RAW, "get", c))])  # fmt: skip
+    return _table(["app", "GET req/s", "CPU ms/req", "list req/s", "list CPU ms/req", "POST req/s",
+                   "GET / minimal", "list / minimal", "GET / raw"], rows)  # fmt: skip
+
+
+def run_row(run: BenchRun, m: Measurement) -> list[str]:
+    """One run's cells in the "Every run" table (also the progress line)."""
+    minimal = run.find(run.server(m.server).minimal, m.workload, m.concurrency)
+    errors = "0" if not m.load.errors else f"**{m.load.errors}** ({m.load.timeouts} timeouts)"
+    return [
+        m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.load.rps:,.0f}", f"{m.load.p50_ms:.1f}",
+        f"{m.load.p99_ms:.1f}", errors + (f" **stuck** ({m.load.requests} answered)" if m.stuck else ""),
+        _ratio(m, minimal), _ratio(m, minimal, "p99_ms"), _ratio(m, run.find(RAW, m.workload, m.concurrency)),
+        "-" if m.cpu_share is None else f"{m.cpu_share:.0%}", _cpu(m),
+        "no answer" if m.pool_checked_out is None else str(m.pool_checked_out), _growth(m.sessions_growth),
+    ]  # fmt: skip
+
+
+def every_run(run: BenchRun) -> str:
+    order = [server.name for server in run.servers]
+    workloads = list(WORKLOADS)
+    key = lambda m: (workloads.index(m.workload), m.concurrency, order.index(m.server))  # noqa: E731
+    return _table(["server", "workload", "c", "req/s", "p50 ms", "p99 ms", "errors", "/ minimal", "p99 / minimal",
+                   "/ raw", "server CPU", "CPU ms/req", "pool out after", "pg sessions +"],
+                  [run_row(run, m) for m in sorted(run.measurements, key=key)])  # fmt: skip
+
+
+def servers(run: BenchRun) -> str:
+    rows = [[s.name, f"{s.pool.get('pool', '?')} ({s.pool.get('size')} + {s.pool.get('max_overflow')})",
+             f"{s.startup_s:.1f}", f"{s.seed_s:.1f}", str(s.restarts), _growth(s.sessions_growth)]
+            for s in run.servers]  # fmt: skip
+    return _table(["server", "pool (size + overflow)", "startup s", "seed s", "restarts (stuck)",
+                   "pg sessions growth"], rows)  # fmt: skip
+
+
 def markdown(run: BenchRun, targets: list[Target]) -> str:
     settings = "\n".join(f"- {key}: {value}" for key, value in run.meta.items())
     checklist = "\n".join(f"- {t.mark}: {t.description} -- {t.evidence}" for t in targets)
     return "\n\n".join([
         f"# Benchmark results: {run.meta['mode']} run, {run.meta['started']}", settings,
         f"## Summary at c={headline(run)}", summary(run), "## Targets (measured, not asserted)", checklist,
-        "## Every run", table(run), "## Servers", servers(run), "## Notes", NOTES,
+        "## Every run", every_run(run), "## Servers", servers(run), "## Notes", NOTES,
     ]) + "\n"  # fmt: skip
 
 
@@ -120,14 +119,14 @@ def chart(run: BenchRun, path: Path) -> None:
     workloads = [name for name in WORKLOADS if any(m.workload == name for m in run.measurements)]
     concurrencies = sorted({m.concurrency for m in run.measurements})
     names = [server.name for server in run.servers]
-    width = 0.8 / max(1, len(names))
+    width = 0.8 / len(names)
     figure, axes = plt.subplots(2, len(workloads), figsize=(5 * len(workloads), 8), squeeze=False)
     for column, workload in enumerate(workloads):
         for row, (metric, label) in enumerate((("rps", "requests/s"), ("p99_ms", "p99 latency (ms, log)"))):
             axis = axes[row][column]
             for index, name in enumerate(names):
                 runs = [run.find(name, workload, c) for c in concurrencies]
-                values = [float("nan") if m is None or m.stuck else float(getattr(m.load, metric)) for m in runs]
+                values = [float("nan") if m is None or m.stuck else m.value(metric) for m in runs]
                 positions = [c + (index - (len(names) - 1) / 2) * width for c in range(len(concurrencies))]
                 axis.bar(positions, values, width, label=name)
                 for position, m in zip(positions, runs, strict=True):
