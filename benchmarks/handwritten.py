@@ -7,7 +7,7 @@
   user would write by hand, and the floor each variant of that session mode is held to.
 
 Each is an app factory reading DATABASE_URL and DB_POOL_SIZE; pools are sized like the
-variants' (no overflow). ``GET /health`` is the benchmark's addition.
+variants' (no overflow).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import String, Text, create_engine, select, text
+from sqlalchemy import String, Text, create_engine, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from starlette.applications import Starlette
@@ -87,13 +87,9 @@ def raw() -> Starlette:
         row = await pool(request).fetchrow(INSERT_ONE, data["title"], data.get("description"))
         return JSONResponse(dict(row), status_code=201)
 
-    async def health(request: Request) -> JSONResponse:
-        await pool(request).fetchval("SELECT 1")
-        return JSONResponse({"status": "ok"})
-
     routes = [
         Route("/items/", list_items, methods=["GET"]), Route("/items/", create_item, methods=["POST"]),
-        Route("/items/{id:int}", read_item), Route("/health", health),
+        Route("/items/{id:int}", read_item),
     ]  # fmt: skip
     return Starlette(routes=routes, lifespan=_asyncpg_pool)
 
@@ -115,11 +111,6 @@ def fastapi_asyncpg() -> FastAPI:
     @app.post("/items/", response_model=ItemOut, status_code=201)
     async def create_item(item: ItemIn) -> Any:
         return dict(await app.state.pool.fetchrow(INSERT_ONE, item.title, item.description))
-
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        await app.state.pool.fetchval("SELECT 1")
-        return {"status": "ok"}
 
     return app
 
@@ -158,12 +149,6 @@ def minimal_async() -> FastAPI:
             await session.commit()
         return item
 
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        async with factory() as session:
-            await session.execute(text("SELECT 1"))
-        return {"status": "ok"}
-
     return app
 
 
@@ -200,11 +185,5 @@ def minimal_sync() -> FastAPI:
             session.add(item)
             session.commit()
         return item
-
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        with factory() as session:
-            session.execute(text("SELECT 1"))
-        return {"status": "ok"}
 
     return app

@@ -9,18 +9,32 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from .serving import Server, wrk
+
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>.*?)(?::\d+)?\)$")  # "function (path/file.py:123)"
+_LIBRARY_ROOT = re.compile(r"site-packages/|/lib/python3\.\d+/")
 
 
-def start(pid: int, duration: float, output: Path) -> subprocess.Popen[bytes] | None:
-    """Sample ``pid`` for ``duration`` s into a collapsed-stack file; None without py-spy."""
+def profile(server: Server, duration: float, rows: int, raw: Path) -> str | None:
+    """One more GET /items/{id} run at c=64 while py-spy samples the server into ``raw``; its summary.
+
+    None (having said why) when py-spy is missing or failed.
+    """
     found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if found is None:
+        print("  py-spy is not installed: pip install -r requirements/bench.txt")
         return None
     # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike.
-    command = [found, "record", f"--pid={pid}", f"--duration={max(1, round(duration))}", "--rate=250",
-               "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={output}"]  # fmt: skip
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = [found, "record", f"--pid={server.process.pid}", f"--duration={max(1, round(duration))}", "--rate=250",
+               "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}"]  # fmt: skip
+    sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wrk(server.base_url, "get", 64, duration, rows)
+    _, stderr = sampler.communicate(timeout=60)
+    server.wait_pool_idle()
+    if not raw.exists():
+        print(f"  py-spy failed: {stderr.decode(errors='replace').strip()}")
+        return None
+    return summarize(raw, server.cwd)
 
 
 def _area(file: str, project_dir: Path) -> str:
@@ -33,9 +47,6 @@ def _area(file: str, project_dir: Path) -> str:
     return f"stdlib {stdlib[1].split('/', 1)[0].removesuffix('.py')}" if len(stdlib) == 2 else file or "native"
 
 
-_LIBRARY_ROOT = re.compile(r"site-packages/|/lib/python3\.\d+/")
-
-
 def _short(function: str, file: str) -> str:
     return f"{function} ({_LIBRARY_ROOT.split(file)[-1]})"
 
@@ -45,17 +56,16 @@ def summarize(raw: Path, project_dir: Path, top: int = 15) -> str:
     by_area: Counter[str] = Counter()
     by_function: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
-    total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = [(m["function"], m["file"]) for m in map(_FRAME.match, stack.split(";")) if m]
         if not frames or not count.isdigit():
             continue
-        total += int(count)
         by_area[_area(frames[-1][1], project_dir)] += int(count)
         by_function[_short(*frames[-1])] += int(count)
         for name in {_short(*frame) for frame in frames}:
             inclusive[name] += int(count)
+    total = by_area.total()
     if not total:
         return "no samples (py-spy needs ptrace permission to attach)"
 

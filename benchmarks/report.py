@@ -36,12 +36,12 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 def _ratio(m: Measurement | None, reference: Measurement | None, metric: str = "rps") -> str:
     if m is None or reference is None or m is reference or m.stuck:
         return "-"
-    theirs = reference.value(metric)
-    return f"{float(getattr(m.load, metric)) / theirs:.2f}x" if theirs else "- (stuck)"
+    mine, theirs = m.value(metric), reference.value(metric)
+    return f"{mine / theirs:.2f}x" if mine is not None and theirs else "- (stuck)"
 
 
 def _rps(m: Measurement | None) -> str:
-    return "-" if m is None else ("stuck" if m.stuck else f"{m.load.rps:,.0f}")
+    return "-" if m is None else ("stuck" if m.stuck else f"{m.rps:,.0f}")
 
 
 def _cpu(m: Measurement | None) -> str:
@@ -69,10 +69,10 @@ def summary(run: BenchRun) -> str:
 def run_row(run: BenchRun, m: Measurement) -> list[str]:
     """One run's cells in the "Every run" table (also the progress line)."""
     minimal = run.find(run.server(m.server).minimal, m.workload, m.concurrency)
-    errors = "0" if not m.load.errors else f"**{m.load.errors}** ({m.load.timeouts} timeouts)"
+    errors = "0" if not m.errors else f"**{m.errors}** ({m.timeouts} timeouts)"
     return [
-        m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.load.rps:,.0f}", f"{m.load.p50_ms:.1f}",
-        f"{m.load.p99_ms:.1f}", errors + (f" **stuck** ({m.load.requests} answered)" if m.stuck else ""),
+        m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.rps:,.0f}", f"{m.p50_ms:.1f}",
+        f"{m.p99_ms:.1f}", errors + (f" **stuck** ({m.requests} answered)" if m.stuck else ""),
         _ratio(m, minimal), _ratio(m, minimal, "p99_ms"), _ratio(m, run.find(RAW, m.workload, m.concurrency)),
         "-" if m.cpu_share is None else f"{m.cpu_share:.0%}", _cpu(m),
         "no answer" if m.pool_checked_out is None else str(m.pool_checked_out), _growth(m.sessions_growth),
@@ -137,7 +137,7 @@ def chart(run: BenchRun, path: Path) -> None:
             axis.grid(axis="y", alpha=0.3)
             if row == 0:
                 axis.set_title(WORKLOADS[workload])
-            elif any(bar.get_height() > 0 for bar in axis.patches):
+            else:
                 axis.set_yscale("log")
     handles, labels = axes[0][0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=min(6, len(names)), frameon=False)

@@ -10,23 +10,20 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.serving import free_port, wait_until_healthy
+from tools.serving import free_port
 
 from . import POOL_PATH
+from .apps import App
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LUA_SCRIPT = Path(__file__).resolve().parent / "workload.lua"
+SERVER_CPUS, LOAD_CPUS = "0", "1"  # taskset CPU lists: the server on one core, wrk on the other
 REQUEST_TIMEOUT = 5  # seconds before wrk counts a request as timed out
-WORKLOADS = {
-    "get": "GET /items/{id}",
-    "list": "GET /items/?limit=20",
-    "create": "POST /items/",
-    "mix": "90/10 read/write",
-}
+WORKLOADS = {"get": "GET /items/{id}", "list": "GET /items/?limit=20", "create": "POST /items/",
+             "mix": "90/10 read/write"}  # fmt: skip
 # Settings of the apps and uvicorn: the harness passes the ones it means, none from the shell.
 _CONFIG_PREFIXES = ("DATABASE_URL", "DB_", "THREAD_POOL_SIZE", "UVICORN_", "BENCH_", "MAX_BODY_SIZE", "CORS_")
 
@@ -39,69 +36,52 @@ def require(command: str, package: str) -> str:
     return found
 
 
-def pinned(command: list[str], cpus: str | None) -> list[str]:
-    """Prefix ``command`` with ``taskset -c cpus`` when asked and available."""
-    return ["taskset", "-c", cpus, *command] if cpus and shutil.which("taskset") else command
+def pinned(command: list[str], cpus: str) -> list[str]:
+    """Prefix ``command`` with ``taskset -c cpus`` where taskset is available."""
+    return ["taskset", "-c", cpus, *command] if shutil.which("taskset") else command
 
 
-@dataclass
-class LoadResult:
-    """What one wrk run measured; latencies in milliseconds."""
-
-    requests: int
-    duration_s: float
-    p50_ms: float
-    p99_ms: float
-    non2xx: int
-    socket_errors: int
-    timeouts: int
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.duration_s if self.duration_s else 0.0
-
-    @property
-    def errors(self) -> int:
-        return self.non2xx + self.socket_errors + self.timeouts
-
-
-def wrk(base_url: str, workload: str, connections: int, duration: float, max_id: int, cpus: str) -> LoadResult:
-    """One closed-loop wrk run (one thread) of ``workload``; workload.lua prints the numbers as JSON."""
+def wrk(base_url: str, workload: str, connections: int, duration: float, max_id: int) -> dict[str, Any]:
+    """One closed-loop wrk run (one thread) of ``workload``: its figures, named as records.Measurement's fields."""
     command = [
         require("wrk", "wrk"), "--threads=1", f"--connections={connections}", f"--duration={max(1, round(duration))}s",
         f"--timeout={REQUEST_TIMEOUT}s", f"--script={LUA_SCRIPT}", base_url, "--", workload, str(max_id),
     ]  # fmt: skip
-    done = subprocess.run(pinned(command, cpus), capture_output=True, text=True, timeout=duration + 60, check=False)
+    done = subprocess.run(pinned(command, LOAD_CPUS), capture_output=True, text=True, timeout=duration + 60)
     for line in done.stdout.splitlines():
-        if line.startswith("WRK_RESULT "):
+        if line.startswith("WRK_RESULT "):  # printed by workload.lua
             r = json.loads(line.removeprefix("WRK_RESULT "))
-            return LoadResult(
-                r["requests"], r["duration_us"] / 1e6, r["p50_us"] / 1e3, r["p99_us"] / 1e3, r["non2xx"],
-                r["connect"] + r["read"] + r["write"], r["timeout"],
-            )  # fmt: skip
+            return {"requests": r["requests"], "duration_s": r["duration_us"] / 1e6, "p50_ms": r["p50_us"] / 1e3,
+                    "p99_ms": r["p99_us"] / 1e3, "non2xx": r["non2xx"], "timeouts": r["timeout"],
+                    "socket_errors": r["connect"] + r["read"] + r["write"]}  # fmt: skip
     raise RuntimeError(f"wrk printed no result (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
 class Server:
-    """One app under uvicorn: one worker, no reload, no access log, optionally pinned to CPUs."""
+    """One app under uvicorn through serve_app (which adds the pool probe): one worker, no access log, pinned."""
 
-    def __init__(self, target: str, cwd: Path, env: dict[str, str], log: Path, cpus: str, args: list[str]) -> None:
-        self.log = log
-        port = free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        command = [
-            sys.executable, "-m", "uvicorn", target, "--host=127.0.0.1", f"--port={port}", "--workers=1",
-            "--no-access-log", "--log-level=warning", *args,
-        ]  # fmt: skip
+    def __init__(self, app: App, cwd: Path, env: dict[str, str], log: Path) -> None:
+        self.app, self.cwd, self.log = app, cwd, log
         clean = {key: value for key, value in os.environ.items() if not key.startswith(_CONFIG_PREFIXES)}
-        env = {**clean, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", **env}
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(pinned(command, cpus), cwd=cwd, env=env, stdout=out, stderr=out)
+        self.env = {**clean, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", **env}
 
-    def wait_ready(self, timeout: float = 60) -> float:
-        """Seconds until /health answered 200."""
-        tail = lambda: "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])  # noqa: E731
-        return wait_until_healthy(self.base_url, self.process, timeout, log=tail)
+    def start(self) -> float:
+        """Start uvicorn on a free port; seconds until the pool probe answered.
+
+        uvicorn accepts connections once the app's lifespan has started: the first answer means ready.
+        """
+        started, port = time.monotonic(), free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        uvicorn = [sys.executable, "-m", "uvicorn", "benchmarks.serve_app:app", "--host=127.0.0.1", f"--port={port}",
+                   "--workers=1", "--no-access-log", "--log-level=warning"]  # fmt: skip
+        with self.log.open("ab") as out:
+            command = pinned(uvicorn, SERVER_CPUS)
+            self.process = subprocess.Popen(command, cwd=self.cwd, env=self.env, stdout=out, stderr=out)
+        if self.wait_pool_idle(timeout=60) != 0:
+            self.stop()
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+            raise RuntimeError(f"{self.app.name} did not start (exit {self.process.returncode}):\n{tail}")
+        return time.monotonic() - started
 
     def pool(self, timeout: float = 5) -> dict[str, Any]:
         with urllib.request.urlopen(self.base_url + POOL_PATH, timeout=timeout) as response:  # noqa: S310 - loopback
@@ -110,24 +90,22 @@ class Server:
     def wait_pool_idle(self, timeout: float = 5) -> int | None:
         """Connections still checked out once in-flight requests had ``timeout`` s; None: no answer (stuck)."""
         deadline = time.monotonic() + timeout
-        checked_out = None
-        while time.monotonic() < deadline and checked_out != 0:
+        while True:
             try:
                 checked_out = int(self.pool(max(0.5, deadline - time.monotonic()))["checked_out"])
             except OSError:  # refused, reset or timed out (URLError is an OSError)
                 checked_out = None
-            time.sleep(0.05 if checked_out else 0)
-        return checked_out
+            if checked_out == 0 or self.process.poll() is not None or time.monotonic() > deadline:
+                return checked_out
+            time.sleep(0.05)
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the server and its worker processes so far (Linux /proc)."""
+        """User + system CPU time of the server so far, all its threads (Linux /proc); None once it is gone."""
         try:
-            tasks = Path(f"/proc/{self.process.pid}/task").iterdir()
-            children = [int(c) for task in tasks for c in (task / "children").read_text().split()]
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            children = []
-        times = [_cpu_seconds(pid) for pid in (self.process.pid, *children)]
-        return None if times[0] is None else sum(t for t in times if t is not None)
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
     def stop(self, timeout: float = 15) -> None:
         """SIGTERM (uvicorn runs the lifespan's cleanup), SIGKILL after ``timeout``."""
@@ -138,11 +116,3 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime

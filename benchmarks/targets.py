@@ -109,8 +109,8 @@ def _clean(run: BenchRun, server: str) -> Target:
     description = f"{server}: 0 errors and timeouts, never stuck, every connection back after each run"
     if not runs:
         return Target(description, None, "not in this run")
-    errors, timeouts = sum(m.load.errors for m in runs), sum(m.load.timeouts for m in runs)
-    dirty = [f"{WORKLOADS[m.workload]} c={m.concurrency}" for m in runs if not m.clean]
+    errors, timeouts = sum(m.errors for m in runs), sum(m.timeouts for m in runs)
+    dirty = [f"{WORKLOADS[m.workload]} c={m.concurrency}" for m in runs if m.errors or m.stuck]
     evidence = f"{errors} errors ({timeouts} timeouts) over {len(runs)} runs"
     return Target(description, not dirty, evidence + (f"; not clean: {', '.join(dirty)}" if dirty else ""))
 
