@@ -5,7 +5,6 @@ seeded with the same rows; and the throw-away PgBouncer of ``--pgbouncer``.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -29,23 +28,19 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/po
 PREFIX = "bench_"
 DESCRIPTION = "Seeded by the benchmark: a short description of roughly the size a real one might have."
 DROP = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-# Transaction pooling; every client trusted (loopback only, like the server behind it), every database forwarded.
+# Transaction pooling for every database, as PG_URL's user, without passwords (loopback only, like the server).
 PGBOUNCER_INI = """\
 [databases]
-* = host={host} port={port}
-
+* = host={host} port={port} user={user}
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = {listen_port}
 unix_socket_dir =
-auth_type = trust
-auth_file = {directory}/userlist.txt
+auth_type = any
 pool_mode = transaction
 default_pool_size = {pool_size}
 max_client_conn = 1000
 ignore_startup_parameters = extra_float_digits
-logfile = {directory}/pgbouncer.log
-pidfile = {directory}/pgbouncer.pid
 """
 
 
@@ -116,32 +111,27 @@ def seed(project: Path | None, url: str, app_url: str, rows: int) -> float:
 @contextmanager
 def pgbouncer(pool_size: int) -> Iterator[int]:
     """A temporary PgBouncer in front of PG_URL's server; yields the port it listens on."""
-    binary, url, port = require("pgbouncer", "pgbouncer"), make_url(PG_URL), free_port()
-    directory = Path(tempfile.mkdtemp(prefix="items-bench-pgbouncer-"))
-    config = PGBOUNCER_INI.format(host=url.host or "127.0.0.1", port=url.port or 5432, listen_port=port,
-                                  pool_size=pool_size, directory=directory)  # fmt: skip
-    (directory / "pgbouncer.ini").write_text(config)
-    (directory / "userlist.txt").write_text(f'"{url.username or "postgres"}" ""\n')
-    command = [binary, str(directory / "pgbouncer.ini")]
-    if os.geteuid() == 0:  # PgBouncer refuses to run as root: -u switches to the server's own account
-        command[1:1] = ["-u", "postgres"]
-        shutil.chown(directory, "postgres")
-        directory.chmod(0o755)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 10
-        while process.poll() is None and time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            log = directory / "pgbouncer.log"
-            raise SystemExit(f"pgbouncer did not start:\n{log.read_text()[-2000:] if log.exists() else ''}")
-        print(f"pgbouncer: transaction pooling on 127.0.0.1:{port}, pool {pool_size}", flush=True)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(10)
-        shutil.rmtree(directory, ignore_errors=True)
+    url, port = make_url(PG_URL), free_port()
+    settings = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres"}
+    with tempfile.NamedTemporaryFile("w", suffix=".ini") as config, tempfile.TemporaryFile() as log:
+        config.write(PGBOUNCER_INI.format(**settings, listen_port=port, pool_size=pool_size))
+        config.flush()
+        as_postgres = ["-u", "postgres"] if os.geteuid() == 0 else []  # PgBouncer refuses to run as root
+        command = [require("pgbouncer", "pgbouncer"), *as_postgres, config.name]
+        process = subprocess.Popen(command, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 10
+            while process.poll() is None and time.monotonic() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                log.seek(0)
+                raise SystemExit(f"pgbouncer did not start:\n{log.read().decode(errors='replace')[-2000:]}")
+            print(f"pgbouncer: transaction pooling on 127.0.0.1:{port}, pool {pool_size}", flush=True)
+            yield port
+        finally:
+            process.terminate()
+            process.wait(10)

@@ -2,12 +2,11 @@
 
 - ``raw``: Starlette + asyncpg with hand-written SQL: about the least a Python service can do.
 - ``fastapi_asyncpg``: the same SQL under FastAPI with response models: the framework's floor.
-- ``minimal_async`` / ``minimal_sync``: FastAPI + the SQLAlchemy ORM written the short way,
-  a session per request opened in the handler, ``session.get``, ``response_model``: what a
-  user would write by hand, and the floor each variant of that session mode is held to.
+- ``minimal_async`` / ``minimal_sync``: FastAPI + the SQLAlchemy ORM written the short way (a
+  session per request opened in the handler, ``session.get``, ``response_model``): what a user
+  would write by hand, and the floor each variant of that session mode is held to.
 
-Each is an app factory reading DATABASE_URL and DB_POOL_SIZE; pools are sized like the
-variants' (no overflow).
+App factories reading DATABASE_URL and DB_POOL_SIZE; pools sized like the variants' (no overflow).
 """
 
 from __future__ import annotations
@@ -64,33 +63,26 @@ def _settings() -> tuple[str, int]:
 async def _asyncpg_pool(app: Any) -> AsyncIterator[None]:
     url, size = _settings()
     app.state.pool = await asyncpg.create_pool(url, min_size=size, max_size=size)
-    try:
-        yield
-    finally:
-        await app.state.pool.close()
+    yield
+    await app.state.pool.close()
 
 
 def raw() -> Starlette:
-    def pool(request: Request) -> asyncpg.Pool:
-        return request.app.state.pool
-
     async def read_item(request: Request) -> JSONResponse:
-        row = await pool(request).fetchrow(SELECT_ONE, request.path_params["id"])
+        row = await request.app.state.pool.fetchrow(SELECT_ONE, request.path_params["id"])
         return JSONResponse(dict(row)) if row else JSONResponse({"detail": "Item not found"}, status_code=404)
 
     async def list_items(request: Request) -> JSONResponse:
         skip, limit = int(request.query_params.get("skip", 0)), int(request.query_params.get("limit", 100))
-        return JSONResponse([dict(row) for row in await pool(request).fetch(SELECT_PAGE, skip, limit)])
+        return JSONResponse([dict(row) for row in await request.app.state.pool.fetch(SELECT_PAGE, skip, limit)])
 
     async def create_item(request: Request) -> JSONResponse:
         data = await request.json()
-        row = await pool(request).fetchrow(INSERT_ONE, data["title"], data.get("description"))
+        row = await request.app.state.pool.fetchrow(INSERT_ONE, data["title"], data.get("description"))
         return JSONResponse(dict(row), status_code=201)
 
-    routes = [
-        Route("/items/", list_items, methods=["GET"]), Route("/items/", create_item, methods=["POST"]),
-        Route("/items/{id:int}", read_item),
-    ]  # fmt: skip
+    routes = [Route("/items/", list_items, methods=["GET"]), Route("/items/", create_item, methods=["POST"]),
+              Route("/items/{id:int}", read_item)]  # fmt: skip
     return Starlette(routes=routes, lifespan=_asyncpg_pool)
 
 
@@ -120,12 +112,7 @@ def minimal_async() -> FastAPI:
     engine = create_async_engine(url, pool_size=size, max_overflow=0)
     factory = async_sessionmaker(engine, expire_on_commit=False)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
-
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI()
     app.state.engine = engine
 
     @app.get("/items/{item_id}", response_model=ItemOut)
@@ -157,12 +144,7 @@ def minimal_sync() -> FastAPI:
     engine = create_engine(url, pool_size=size, max_overflow=0)
     factory = sessionmaker(engine, expire_on_commit=False)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
-
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI()
     app.state.engine = engine
 
     @app.get("/items/{item_id}", response_model=ItemOut)

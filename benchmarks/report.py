@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .apps import RAW
-from .records import BenchRun, Measurement
-from .serving import WORKLOADS
+from .serving import WORKLOADS, BenchRun, Measurement
 from .targets import Target
 
 NOTES = """\

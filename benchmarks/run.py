@@ -29,11 +29,10 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-from . import profiler, report
+from . import profiler, report, serving
 from .apps import App, all_apps, render
 from .databases import Postgres, pgbouncer, seed
-from .records import BenchRun, Measurement, ServerRecord
-from .serving import LOAD_CPUS, REPO_ROOT, SERVER_CPUS, WORKLOADS, Server, require, wrk
+from .serving import REPO_ROOT, WORKLOADS, BenchRun, Measurement, Server, ServerRecord, wrk
 from .targets import evaluate
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -83,9 +82,9 @@ def describe(args: argparse.Namespace, postgres: Postgres | None) -> dict[str, s
         "mode": args.mode,
         "started": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
         "template": f"{REPO_ROOT.name} ({git.stdout.strip() or 'not a git checkout'})",
-        "load": f"{wrk_version.strip()}, 1 thread, pinned to CPU {LOAD_CPUS}; {args.duration:g} s runs after "
-        f"{args.warmup:g} s warm-up; c={', '.join(map(str, args.concurrency))}",
-        "servers": f"uvicorn, 1 worker, no access log, pinned to CPU {SERVER_CPUS}; pool {args.pool_size}; "
+        "load": f"{wrk_version.strip()}, 1 thread, pinned to CPU {serving.LOAD_CPUS}; {args.duration:g} s runs "
+        f"after {args.warmup:g} s warm-up; c={', '.join(map(str, args.concurrency))}",
+        "servers": f"uvicorn, 1 worker, no access log, pinned to CPU {serving.SERVER_CPUS}; pool {args.pool_size}; "
         f"{args.rows:,} rows" + ("; variants through PgBouncer" if args.pgbouncer else ""),
         "machine": f"{os.cpu_count()} CPUs, {cpu[1] if cpu else platform.processor()}; PostgreSQL {pg}",
         "load average at start": _load_average(),
@@ -113,7 +112,6 @@ class Bench:
         self.args, self.postgres, self.workdir, self.run = args, postgres, workdir, run
         self.pg_port: int | None = None  # PgBouncer's, for the variants
         self.projects: dict[str, Path] = {}  # the rendered variants
-        self.stamp = run.meta["started"].replace(" ", "-").replace(":", "")
 
     def group(self, apps: list[App]) -> None:
         with ExitStack() as stack:
@@ -157,27 +155,29 @@ class Bench:
         return self.postgres.sessions(app.label) if self.postgres and app.database == "postgresql" else None
 
     def measure(self, server: Server, workload: str, c: int) -> None:
-        app, args = server.app, self.args
+        name, args = server.app.name, self.args
         if server.wait_pool_idle() != 0:  # stuck in the warm-up or the last run: start it again
-            print(f"  {app.name} is stuck: restarting it", flush=True)
+            print(f"  {name} is stuck: restarting it", flush=True)
             server.stop(timeout=3)
             server.start()
-            self.run.server(app.name).restarts += 1
-        sessions, cpu = self.sessions(app), server.cpu_seconds()
+            self.run.server(name).restarts += 1
+        sessions, cpu = self.sessions(server.app), server.cpu_seconds()
         figures = wrk(server.base_url, workload, c, args.duration, args.rows)
         cpu_after, checked_out = server.cpu_seconds(), server.wait_pool_idle()
-        growth = _change(sessions, self.sessions(app))
-        m = Measurement(app.name, workload, c, **figures, pool_checked_out=checked_out, sessions_growth=growth,
+        growth = _change(sessions, self.sessions(server.app))
+        m = Measurement(name, workload, c, **figures, pool_checked_out=checked_out, sessions_growth=growth,
                         server_cpu_s=_change(cpu, cpu_after))  # fmt: skip
         self.run.measurements.append(m)
         print("  " + " | ".join(report.run_row(self.run, m)), flush=True)
 
     def profile(self, server: Server) -> None:
-        raw = self.args.results_dir / f"{self.stamp}-profile-{server.app.label}.txt"
-        if found := profiler.profile(server, self.args.duration, self.args.rows, raw):
+        label, args = server.app.label, self.args
+        raw = args.results_dir / f"{self.run.stamp}-profile-{label}.txt"
+        if found := profiler.profile(server, args.duration, args.rows, raw):
             summary = f"{server.app.name}, GET /items/{{id}}, c=64\n{found}\n"
-            name = f"sample-profile-{server.app.label}.txt" if self.args.sample else f"{raw.stem}-summary.txt"
-            raw.with_name(name).write_text(summary)
+            raw.with_name(f"sample-profile-{label}.txt" if args.sample else f"{raw.stem}-summary.txt").write_text(
+                summary
+            )
             print(summary)
 
 
@@ -194,7 +194,7 @@ def write_readme(readme: Path, summary: str, chart: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     args = parse_args(argv)
-    require("wrk", "wrk")
+    serving.require("wrk", "wrk")
     apps = [app for app in all_apps(REPO_ROOT) if args.servers is None or app.name in args.servers]
     if not apps:
         raise SystemExit(f"no such servers: {args.servers}; choose from {[a.name for a in all_apps(REPO_ROOT)]}")
@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     args.results_dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="items-bench-"))
     postgres = Postgres() if any(app.database == "postgresql" for app in apps) else None
+    run = BenchRun(describe(args, postgres))
     with ExitStack() as cleanup:
         if args.keep:
             print(f"keeping the rendered projects and server logs in {workdir}")
@@ -210,21 +211,18 @@ def main(argv: list[str] | None = None) -> int:
         if postgres:
             cleanup.callback(postgres.connection.close)
             postgres.drop_stale()
-        run = BenchRun(describe(args, postgres))
         bench = Bench(args, postgres, workdir, run)
         if args.pgbouncer:
             bench.pg_port = cleanup.enter_context(pgbouncer(args.pool_size))
-        for app in apps:
-            if app.answers:
-                bench.projects[app.name] = render(REPO_ROOT, app, workdir / "render")
+        bench.projects = {app.name: render(REPO_ROOT, app, workdir / "render") for app in apps if app.answers}
         print(f"rendered {', '.join(bench.projects)} in {time.monotonic() - started:.1f}s")
-        # Groups of consecutive apps with the same minimal app: a variant (and its overhead row) beside it.
+        # A variant (and its row without metrics) share their minimal app's group, the others are alone.
         for _, group in itertools.groupby(apps, key=lambda app: app.minimal or app.name):
             bench.group(list(group))
     run.meta["load average at end"] = _load_average()
     run.meta["wall time"] = f"{time.monotonic() - started:.0f} s"
     text = report.markdown(run, evaluate(run))
-    base = args.results_dir / (f"sample-{args.mode}" if args.sample else f"{bench.stamp}-{args.mode}")
+    base = args.results_dir / (f"sample-{args.mode}" if args.sample else f"{run.stamp}-{args.mode}")
     base.with_suffix(".md").write_text(text)
     run.write_json(base.with_suffix(".json"))
     report.chart(run, base.with_suffix(".png"))

@@ -20,8 +20,8 @@ import pytest
 from helpers import ROOT, run
 
 from benchmarks.apps import RAW, all_apps
-from benchmarks.records import BenchRun, Measurement, ServerRecord
 from benchmarks.run import README_MARKERS, write_readme
+from benchmarks.serving import BenchRun, Measurement, ServerRecord
 from benchmarks.targets import Target, evaluate
 
 VARIANT, MINIMAL = "postgresql/async", "minimal postgresql/async"
@@ -29,8 +29,8 @@ VARIANT, MINIMAL = "postgresql/async", "minimal postgresql/async"
 
 def load(rps: float, *, p99_ms: float = 10.0, errors: int = 0) -> dict[str, Any]:
     """wrk's figures for a 10 s run at ``rps``."""
-    return {"requests": int(rps * 10), "duration_s": 10.0, "p50_ms": 5.0, "p99_ms": p99_ms, "non2xx": errors,
-            "socket_errors": 0, "timeouts": 0}  # fmt: skip
+    return {"requests": int(rps * 10), "duration_s": 10.0, "p50_ms": 5.0, "p99_ms": p99_ms, "errors": errors,
+            "timeouts": 0}  # fmt: skip
 
 
 def measurement(server: str, workload: str, c: int, figures: dict[str, Any]) -> Measurement:
