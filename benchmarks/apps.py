@@ -1,8 +1,5 @@
-"""What the benchmark serves: the rendered variants and the hand-written apps they are measured against.
-
-Every app is a row of data: how uvicorn starts it, which database and driver it uses, and
-which hand-written app a variant is compared with. Ratios are read against two of them:
-its minimal app (the same session mode and database, written the short way) and raw.
+"""What the benchmark serves, as data: the rendered variants and the hand-written apps they are measured against:
+how uvicorn starts each, its database and driver, and which minimal app a variant is compared with.
 """
 
 from __future__ import annotations

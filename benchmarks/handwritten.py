@@ -55,13 +55,9 @@ class ItemOut(ItemIn):
     id: int
 
 
-def _settings() -> tuple[str, int]:
-    return os.environ["DATABASE_URL"], int(os.environ.get("DB_POOL_SIZE", "10"))
-
-
 @asynccontextmanager
 async def _asyncpg_pool(app: Any) -> AsyncIterator[None]:
-    url, size = _settings()
+    url, size = os.environ["DATABASE_URL"], int(os.environ["DB_POOL_SIZE"])
     app.state.pool = await asyncpg.create_pool(url, min_size=size, max_size=size)
     yield
     await app.state.pool.close()
@@ -108,7 +104,7 @@ def fastapi_asyncpg() -> FastAPI:
 
 
 def minimal_async() -> FastAPI:
-    url, size = _settings()
+    url, size = os.environ["DATABASE_URL"], int(os.environ["DB_POOL_SIZE"])
     engine = create_async_engine(url, pool_size=size, max_overflow=0)
     factory = async_sessionmaker(engine, expire_on_commit=False)
 
@@ -140,7 +136,7 @@ def minimal_async() -> FastAPI:
 
 
 def minimal_sync() -> FastAPI:
-    url, size = _settings()
+    url, size = os.environ["DATABASE_URL"], int(os.environ["DB_POOL_SIZE"])
     engine = create_engine(url, pool_size=size, max_overflow=0)
     factory = sessionmaker(engine, expire_on_commit=False)
 

@@ -1,14 +1,11 @@
-"""The original FastAPI SQL tutorial's pattern, folded into one file (its crud functions inlined).
+"""The original FastAPI SQL tutorial's pattern in one file: an untuned sync engine (5 + 10 overflow),
+``create_all`` at import, a ``get_db`` generator dependency, ``def`` handlers that commit then refresh.
 
-An untuned sync ``create_engine`` (5 connections + 10 overflow), ``create_all`` at import,
-``SessionLocal()`` per request in a ``get_db`` generator dependency, ``def`` handlers that
-``commit()`` then ``refresh()``; only the driver is psycopg 3. At c=64 it deadlocks: its
-threads wait for connections that only other requests' dependency cleanup, which needs a
-free thread, would return.
+At c=64 it deadlocks: its threads wait for connections that only other requests' dependency
+cleanup, which needs a free thread, would return.
 """
 
-# The tutorial's `db: Session = Depends(get_db)` defaults are kept as written.
-# ruff: noqa: B008
+# ruff: noqa: B008 - the tutorial's `db: Session = Depends(get_db)` defaults, as written
 
 from __future__ import annotations
 

@@ -70,21 +70,21 @@ def run_row(run: BenchRun, m: Measurement) -> list[str]:
     minimal = run.find(run.server(m.server).minimal, m.workload, m.concurrency)
     errors = "0" if not m.errors else f"**{m.errors}** ({m.timeouts} timeouts)"
     return [
-        m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.rps:,.0f}", f"{m.p50_ms:.1f}",
-        f"{m.p99_ms:.1f}", errors + (f" **stuck** ({m.requests} answered)" if m.stuck else ""),
-        _ratio(m, minimal), _ratio(m, minimal, "p99_ms"), _ratio(m, run.find(RAW, m.workload, m.concurrency)),
+        m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.rps:,.0f}", f"{m.p50_ms:.1f}", f"{m.p99_ms:.1f}",
+        errors + (f" **stuck** ({m.requests} answered)" if m.stuck else ""), _ratio(m, minimal),
+        _ratio(m, minimal, "p99_ms"), _ratio(m, run.find(RAW, m.workload, m.concurrency)),
         "-" if m.cpu_share is None else f"{m.cpu_share:.0%}", _cpu(m),
         "no answer" if m.pool_checked_out is None else str(m.pool_checked_out), _growth(m.sessions_growth),
     ]  # fmt: skip
 
 
 def every_run(run: BenchRun) -> str:
-    order = [server.name for server in run.servers]
-    workloads = list(WORKLOADS)
-    key = lambda m: (workloads.index(m.workload), m.concurrency, order.index(m.server))  # noqa: E731
+    """Grouped by workload and concurrency, servers in run order."""
+    workloads, names = list(WORKLOADS), [server.name for server in run.servers]
+    runs = sorted(run.measurements, key=lambda m: (workloads.index(m.workload), m.concurrency, names.index(m.server)))
     return _table(["server", "workload", "c", "req/s", "p50 ms", "p99 ms", "errors", "/ minimal", "p99 / minimal",
                    "/ raw", "server CPU", "CPU ms/req", "pool out after", "pg sessions +"],
-                  [run_row(run, m) for m in sorted(run.measurements, key=key)])  # fmt: skip
+                  [run_row(run, m) for m in runs])  # fmt: skip
 
 
 def servers(run: BenchRun) -> str:
@@ -108,36 +108,29 @@ def markdown(run: BenchRun, targets: list[Target]) -> str:
 def chart(run: BenchRun, path: Path) -> None:
     """Requests/s and p99 per workload, grouped by concurrency, one bar per server."""
     try:
-        import matplotlib
+        import matplotlib.pyplot as plt
     except ImportError:
         print("no chart: matplotlib is not installed (pip install -r requirements/bench.txt)")
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt.switch_backend("agg")
     workloads = [name for name in WORKLOADS if any(m.workload == name for m in run.measurements)]
     concurrencies = sorted({m.concurrency for m in run.measurements})
     names = [server.name for server in run.servers]
-    width = 0.8 / len(names)
     figure, axes = plt.subplots(2, len(workloads), figsize=(5 * len(workloads), 8), squeeze=False)
     for column, workload in enumerate(workloads):
         for row, (metric, label) in enumerate((("rps", "requests/s"), ("p99_ms", "p99 latency (ms, log)"))):
             axis = axes[row][column]
             for index, name in enumerate(names):
                 runs = [run.find(name, workload, c) for c in concurrencies]
+                positions = [c + (index - (len(names) - 1) / 2) * 0.8 / len(names) for c in range(len(concurrencies))]
                 values = [float("nan") if m is None or m.stuck else m.value(metric) for m in runs]
-                positions = [c + (index - (len(names) - 1) / 2) * width for c in range(len(concurrencies))]
-                axis.bar(positions, values, width, label=name)
+                axis.bar(positions, values, 0.8 / len(names), label=name)
                 for position, m in zip(positions, runs, strict=True):
                     if row == 0 and m is not None and m.stuck:
                         axis.text(position, 0, " stuck", rotation=90, ha="center", va="bottom", fontsize=7)
-            axis.set_xticks(range(len(concurrencies)), [f"c={c}" for c in concurrencies])
-            axis.set_ylabel(label)
+            axis.set(xticks=range(len(concurrencies)), xticklabels=[f"c={c}" for c in concurrencies], ylabel=label,
+                     title=WORKLOADS[workload] if row == 0 else "", yscale="log" if row else "linear")  # fmt: skip
             axis.grid(axis="y", alpha=0.3)
-            if row == 0:
-                axis.set_title(WORKLOADS[workload])
-            else:
-                axis.set_yscale("log")
     handles, labels = axes[0][0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=min(6, len(names)), frameon=False)
     figure.suptitle(f"Rendered variants, their minimal hand-written apps and the floors ({run.meta['mode']} run)")

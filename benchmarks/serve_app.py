@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 from starlette.responses import JSONResponse
 
-from . import POOL_PATH
+from .serving import POOL_PATH
 
 _module, _, _attribute = os.environ["BENCH_APP"].partition(":")
 inner: Any = getattr(importlib.import_module(_module), _attribute)

@@ -16,11 +16,10 @@ from typing import Any
 
 from tools.serving import free_port
 
-from . import POOL_PATH
 from .apps import App
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LUA_SCRIPT = Path(__file__).resolve().parent / "workload.lua"
+POOL_PATH = "/__bench/pool"  # served by serve_app: the app's checked-out connections
 SERVER_CPUS, LOAD_CPUS = "0", "1"  # taskset CPU lists: the server on one core, wrk on the other
 REQUEST_TIMEOUT = 5  # seconds before wrk counts a request as timed out
 WORKLOADS = {"get": "GET /items/{id}", "list": "GET /items/?limit=20", "create": "POST /items/",
@@ -38,23 +37,25 @@ def require(command: str, package: str) -> str:
 
 
 def pinned(command: list[str], cpus: str) -> list[str]:
-    """Prefix ``command`` with ``taskset -c cpus`` where taskset is available."""
     return ["taskset", "-c", cpus, *command] if shutil.which("taskset") else command
 
 
 def wrk(base_url: str, workload: str, connections: int, duration: float, max_id: int) -> dict[str, Any]:
-    """One closed-loop wrk run (one thread) of ``workload``: its figures, named as records.Measurement's fields."""
+    """One closed-loop wrk run (one thread) of ``workload``: its figures, named as Measurement's fields."""
     command = [
         require("wrk", "wrk"), "--threads=1", f"--connections={connections}", f"--duration={max(1, round(duration))}s",
-        f"--timeout={REQUEST_TIMEOUT}s", f"--script={LUA_SCRIPT}", base_url, "--", workload, str(max_id),
+        f"--timeout={REQUEST_TIMEOUT}s", f"--script={Path(__file__).parent / 'workload.lua'}", base_url, "--",
+        workload, str(max_id),
     ]  # fmt: skip
     done = subprocess.run(pinned(command, LOAD_CPUS), capture_output=True, text=True, timeout=duration + 60)
     for line in done.stdout.splitlines():
         if line.startswith("WRK_RESULT "):  # printed by workload.lua
             r = json.loads(line.removeprefix("WRK_RESULT "))
+            duration_s = r["duration_us"] / 1e6
             errors = r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
-            return {"requests": r["requests"], "duration_s": r["duration_us"] / 1e6, "p50_ms": r["p50_us"] / 1e3,
-                    "p99_ms": r["p99_us"] / 1e3, "errors": errors, "timeouts": r["timeout"]}  # fmt: skip
+            return {"requests": r["requests"], "duration_s": duration_s, "rps": r["requests"] / duration_s,
+                    "p50_ms": r["p50_us"] / 1e3, "p99_ms": r["p99_us"] / 1e3, "errors": errors,
+                    "timeouts": r["timeout"]}  # fmt: skip
     raise RuntimeError(f"wrk printed no result (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
@@ -67,10 +68,8 @@ class Server:
         self.env = {**clean, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", **env}
 
     def start(self) -> float:
-        """Start uvicorn on a free port; seconds until the pool probe answered.
-
-        uvicorn accepts connections once the app's lifespan has started: the first answer means ready.
-        """
+        """Start uvicorn on a free port; seconds until the pool probe answered, which uvicorn does once
+        the app's lifespan has started."""
         started, port = time.monotonic(), free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         uvicorn = [sys.executable, "-m", "uvicorn", "benchmarks.serve_app:app", "--host=127.0.0.1", f"--port={port}",
@@ -128,6 +127,7 @@ class Measurement:
     concurrency: int
     requests: int
     duration_s: float
+    rps: float
     p50_ms: float
     p99_ms: float
     errors: int  # non-2xx responses, socket errors and timeouts
@@ -135,10 +135,6 @@ class Measurement:
     pool_checked_out: int | None  # after the run; None: the server did not answer the probe
     sessions_growth: int | None  # pg_stat_database.sessions after minus before (None: SQLite)
     server_cpu_s: float | None = None  # CPU time the server used during the run
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.duration_s
 
     @property
     def stuck(self) -> bool:
@@ -192,6 +188,4 @@ class BenchRun:
         return next((m for m in self.measurements if (m.server, m.workload, m.concurrency) == key), None)
 
     def write_json(self, path: Path) -> None:
-        measurements = [{**asdict(m), "rps": m.rps} for m in self.measurements]
-        data = {"meta": self.meta, "servers": [asdict(s) for s in self.servers], "measurements": measurements}
-        path.write_text(json.dumps(data, indent=2) + "\n")
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")

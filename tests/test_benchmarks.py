@@ -29,8 +29,8 @@ VARIANT, MINIMAL = "postgresql/async", "minimal postgresql/async"
 
 def load(rps: float, *, p99_ms: float = 10.0, errors: int = 0) -> dict[str, Any]:
     """wrk's figures for a 10 s run at ``rps``."""
-    return {"requests": int(rps * 10), "duration_s": 10.0, "p50_ms": 5.0, "p99_ms": p99_ms, "errors": errors,
-            "timeouts": 0}  # fmt: skip
+    return {"requests": int(rps * 10), "duration_s": 10.0, "rps": rps, "p50_ms": 5.0, "p99_ms": p99_ms,
+            "errors": errors, "timeouts": 0}  # fmt: skip
 
 
 def measurement(server: str, workload: str, c: int, figures: dict[str, Any]) -> Measurement:
