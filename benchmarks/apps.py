@@ -2,8 +2,6 @@
 how uvicorn starts each, its database and driver, and which minimal app a variant is compared with.
 """
 
-from __future__ import annotations
-
 import itertools
 import json
 import subprocess
@@ -15,6 +13,7 @@ RAW = "raw"
 DRIVERS = {("postgresql", "async"): "postgresql+asyncpg", ("postgresql", "sync"): "postgresql+psycopg",
            ("sqlite", "async"): "sqlite+aiosqlite", ("sqlite", "sync"): "sqlite"}  # fmt: skip
 METRICS_OFF = ("postgresql", "async")  # also served with metrics=none, for the observability layer's cost
+WITHOUT_METRICS = " without metrics"  # that row's name after the variant's
 
 
 @dataclass(frozen=True)
@@ -32,10 +31,6 @@ class App:
     @property
     def label(self) -> str:
         return self.name.replace("/", "-").replace(" ", "-")
-
-
-def without_metrics(name: str) -> str:
-    return f"{name} without metrics"
 
 
 def all_apps(template: Path) -> list[App]:
@@ -57,7 +52,7 @@ def all_apps(template: Path) -> list[App]:
         apps += [minimal, variant]
         if (database, mode) == METRICS_OFF:
             off = (*answers, ("metrics", "none"))
-            apps.append(replace(variant, name=without_metrics(variant.name), role="overhead",
+            apps.append(replace(variant, name=variant.name + WITHOUT_METRICS, role="overhead",
                                 about="the rendered project, metrics=none", answers=off))  # fmt: skip
     return [*apps, App("naive tutorial", "tutorial", "postgresql", "benchmarks.naive_app:app", "postgresql+psycopg",
                        "the original FastAPI SQL tutorial's pattern")]  # fmt: skip

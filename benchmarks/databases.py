@@ -2,8 +2,6 @@
 seeded with the same rows; and the throw-away PgBouncer of ``--pgbouncer``.
 """
 
-from __future__ import annotations
-
 import os
 import socket
 import subprocess
@@ -25,16 +23,15 @@ from .handwritten import Base, Item
 from .serving import require
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")  # may create databases
-PREFIX = "bench_"
 DESCRIPTION = "Seeded by the benchmark: a short description of roughly the size a real one might have."
 DROP = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
 # Transaction pooling for every database, as PG_URL's user, without passwords (loopback only, like the server).
 PGBOUNCER_INI = """\
 [databases]
-* = host={host} port={port} user={user}
+* = host={url.host} port={url.port} user={url.username}
 [pgbouncer]
 listen_addr = 127.0.0.1
-listen_port = {listen_port}
+listen_port = {port}
 unix_socket_dir =
 auth_type = any
 pool_mode = transaction
@@ -54,7 +51,7 @@ class Postgres:
             raise SystemExit(f"cannot reach PostgreSQL at {make_url(PG_URL)!r}: {error}") from None
 
     def name(self, label: str) -> str:
-        return f"{PREFIX}{os.getpid()}_{label}"
+        return f"bench_{os.getpid()}_{label}"
 
     def url(self, label: str, scheme: str, port: int | None = None) -> str:
         url = make_url(PG_URL).set(drivername=scheme, database=self.name(label))
@@ -63,7 +60,7 @@ class Postgres:
     def drop_stale(self) -> None:
         """Drop databases left by runs that were killed (the pid in their name is gone)."""
         for (name,) in self.connection.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'"):
-            pid = name.removeprefix(PREFIX).split("_", 1)[0]
+            pid = name.split("_")[1]
             if pid.isdigit() and not Path(f"/proc/{pid}").exists():
                 print(f"dropping {name}, left by an earlier run")
                 self.connection.execute(DROP.format(sql.Identifier(name)))
@@ -89,9 +86,8 @@ class Postgres:
 def seed(project: Path | None, url: str, app_url: str, rows: int) -> float:
     """Create the items table in a fresh database and fill it; seconds taken.
 
-    A rendered ``project`` gets its tables from its migrations (``alembic upgrade head`` with the
-    app's own URL: the schema its lifespan checks), the hand-written apps from handwritten's models;
-    the rows are the same (a variant's further columns have defaults).
+    A rendered ``project`` gets its tables from its migrations, run with the app's own URL (the
+    schema its lifespan checks); the others from handwritten's models. The rows are the same.
     """
     started, engine = time.monotonic(), create_engine(url)
     if project:
@@ -111,14 +107,14 @@ def seed(project: Path | None, url: str, app_url: str, rows: int) -> float:
 @contextmanager
 def pgbouncer(pool_size: int) -> Iterator[int]:
     """A temporary PgBouncer in front of PG_URL's server; yields the port it listens on."""
-    url, port = make_url(PG_URL), free_port()
-    settings = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres"}
+    port = free_port()
     with tempfile.NamedTemporaryFile("w", suffix=".ini") as config, tempfile.TemporaryFile() as log:
-        config.write(PGBOUNCER_INI.format(**settings, listen_port=port, pool_size=pool_size))
+        config.write(PGBOUNCER_INI.format(url=make_url(PG_URL), port=port, pool_size=pool_size))
         config.flush()
         as_postgres = ["-u", "postgres"] if os.geteuid() == 0 else []  # PgBouncer refuses to run as root
-        command = [require("pgbouncer", "pgbouncer"), *as_postgres, config.name]
-        process = subprocess.Popen(command, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            [require("pgbouncer", "pgbouncer"), *as_postgres, config.name], stdout=log, stderr=log
+        )
         try:
             deadline = time.monotonic() + 10
             while process.poll() is None and time.monotonic() < deadline:

@@ -1,15 +1,9 @@
-"""The hand-written apps the variants are measured against, on the same items table.
+"""The hand-written apps the variants are measured against (see apps.py), on the same items table.
 
-- ``raw``: Starlette + asyncpg with hand-written SQL: about the least a Python service can do.
-- ``fastapi_asyncpg``: the same SQL under FastAPI with response models: the framework's floor.
-- ``minimal_async`` / ``minimal_sync``: FastAPI + the SQLAlchemy ORM written the short way (a
-  session per request opened in the handler, ``session.get``, ``response_model``): what a user
-  would write by hand, and the floor each variant of that session mode is held to.
-
-App factories reading DATABASE_URL and DB_POOL_SIZE; pools sized like the variants' (no overflow).
+The minimal apps are FastAPI + the ORM written the short way (a session per request opened in the
+handler, ``session.get``, ``response_model``): what a user would write by hand. App factories reading
+DATABASE_URL and DB_POOL_SIZE; pools sized like the variants' (no overflow).
 """
-
-from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Sequence

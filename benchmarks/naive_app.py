@@ -7,16 +7,16 @@ cleanup, which needs a free thread, would return.
 
 # ruff: noqa: B008 - the tutorial's `db: Session = Depends(get_db)` defaults, as written
 
-from __future__ import annotations
-
 import os
 from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, Integer, String, create_engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
+
+from .handwritten import ItemIn as ItemCreate  # the tutorial's schemas: the same fields as the other apps'
+from .handwritten import ItemOut as ItemSchema
 
 engine = create_engine(os.environ["DATABASE_URL"])
 SessionLocal = sessionmaker(autocommit=False, autoflush=False, bind=engine)
@@ -29,17 +29,6 @@ class Item(Base):
     id = Column(Integer, primary_key=True, index=True)
     title = Column(String, index=True)
     description = Column(String, index=True)
-
-
-class ItemCreate(BaseModel):
-    title: str
-    description: str | None = None
-
-
-class ItemSchema(ItemCreate):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
 
 
 Base.metadata.create_all(bind=engine)

@@ -1,7 +1,5 @@
 """Where a server's CPU time goes under load: py-spy samples, summarised by library and function."""
 
-from __future__ import annotations
-
 import re
 import shutil
 import subprocess
@@ -15,15 +13,15 @@ _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>.*?)(?::\d+)?\)$")  # "functi
 _LIBRARY_ROOT = re.compile(r"site-packages/|/lib/python3\.\d+/")
 
 
-def profile(server: Server, duration: float, rows: int, raw: Path) -> str | None:
-    """One more GET /items/{id} run at c=64 while py-spy samples the server into ``raw``; its summary.
+def profile(server: Server, duration: float, rows: int, raw: Path, sample: bool) -> None:
+    """One more GET /items/{id} run at c=64 while py-spy samples the server into ``raw``.
 
-    None (having said why) when py-spy is missing or failed.
+    Prints the summary and saves it beside ``raw`` (as the committed sample with ``sample``).
     """
     found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if found is None:
         print("  py-spy is not installed: pip install -r requirements/bench.txt")
-        return None
+        return
     # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike.
     command = [found, "record", f"--pid={server.process.pid}", f"--duration={max(1, round(duration))}", "--rate=250",
                "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}"]  # fmt: skip
@@ -33,8 +31,10 @@ def profile(server: Server, duration: float, rows: int, raw: Path) -> str | None
     server.wait_pool_idle()
     if not raw.exists():
         print(f"  py-spy failed: {stderr.decode(errors='replace').strip()}")
-        return None
-    return summarize(raw, server.cwd)
+        return
+    summary = f"{server.app.name}, GET /items/{{id}}, c=64\n{summarize(raw, server.cwd)}\n"
+    raw.with_name(f"sample-profile-{server.app.label}.txt" if sample else f"{raw.stem}-summary.txt").write_text(summary)
+    print(summary)
 
 
 def _area(file: str, project_dir: Path) -> str:

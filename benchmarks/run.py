@@ -10,8 +10,6 @@ pinned to CPU 1, and writes a Markdown report, a chart and the numbers as JSON t
 PostgreSQL is BENCH_PG_URL's (default postgresql://postgres@127.0.0.1:5432/postgres).
 """
 
-from __future__ import annotations
-
 import argparse
 import itertools
 import os
@@ -87,12 +85,12 @@ def describe(args: argparse.Namespace, postgres: Postgres | None) -> dict[str, s
         "servers": f"uvicorn, 1 worker, no access log, pinned to CPU {serving.SERVER_CPUS}; pool {args.pool_size}; "
         f"{args.rows:,} rows" + ("; variants through PgBouncer" if args.pgbouncer else ""),
         "machine": f"{os.cpu_count()} CPUs, {cpu[1] if cpu else platform.processor()}; PostgreSQL {pg}",
-        "load average at start": _load_average(),
+        "load average at start": load_average(),
         "versions": f"{versions}, Python {platform.python_version()}",
     }
 
 
-def _load_average() -> str:
+def load_average() -> str:
     return " / ".join(f"{value:.2f}" for value in os.getloadavg()) + " (1 / 5 / 15 min)"
 
 
@@ -103,15 +101,14 @@ def _change(before: float | None, after: float | None) -> float | None:
 class Bench:
     """Serves apps in groups (a variant beside its minimal app) and measures them in turns.
 
-    Within a group every workload and concurrency runs on each app in turn, so that the
-    ratios between them compare runs seconds apart, not minutes, on a machine whose other
-    load drifts.
+    Within a group every workload and concurrency runs on each app in turn, so that the ratios
+    between them compare runs seconds apart, not minutes, on a machine whose other load drifts.
     """
 
     def __init__(self, args: argparse.Namespace, postgres: Postgres | None, workdir: Path, run: BenchRun) -> None:
         self.args, self.postgres, self.workdir, self.run = args, postgres, workdir, run
         self.pg_port: int | None = None  # PgBouncer's, for the variants
-        self.projects: dict[str, Path] = {}  # the rendered variants
+        self.stamp = run.meta["started"].replace(" ", "-").replace(":", "")  # for file names
 
     def group(self, apps: list[App]) -> None:
         with ExitStack() as stack:
@@ -121,8 +118,9 @@ class Bench:
 
     @contextmanager
     def serving(self, app: App) -> Iterator[Server]:
-        """Seed the app's database, start it, warm it up; afterwards profile it if asked and stop it."""
-        project, args, postgres = self.projects.get(app.name), self.args, self.postgres
+        """Render (a variant) and seed the app, start it, warm it up; afterwards profile it if asked and stop it."""
+        args, postgres = self.args, self.postgres
+        project = render(REPO_ROOT, app, self.workdir / "render") if app.answers else None
         record = ServerRecord(app.name, app.role, app.database, app.about, app.minimal)
         self.run.servers.append(record)
         with ExitStack() as stack:
@@ -147,7 +145,8 @@ class Bench:
             wrk(server.base_url, "get", max(args.concurrency), args.warmup, args.rows)
             yield server
             if app.name in args.profile:
-                self.profile(server)
+                raw = args.results_dir / f"{self.stamp}-profile-{app.label}.txt"
+                profiler.profile(server, args.duration, args.rows, raw, sample=args.sample)
             record.sessions_growth = _change(first, self.sessions(app))
 
     def sessions(self, app: App) -> int | None:
@@ -169,16 +168,6 @@ class Bench:
                         server_cpu_s=_change(cpu, cpu_after))  # fmt: skip
         self.run.measurements.append(m)
         print("  " + " | ".join(report.run_row(self.run, m)), flush=True)
-
-    def profile(self, server: Server) -> None:
-        label, args = server.app.label, self.args
-        raw = args.results_dir / f"{self.run.stamp}-profile-{label}.txt"
-        if found := profiler.profile(server, args.duration, args.rows, raw):
-            summary = f"{server.app.name}, GET /items/{{id}}, c=64\n{found}\n"
-            raw.with_name(f"sample-profile-{label}.txt" if args.sample else f"{raw.stem}-summary.txt").write_text(
-                summary
-            )
-            print(summary)
 
 
 def write_readme(readme: Path, summary: str, chart: Path) -> None:
@@ -214,15 +203,13 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(args, postgres, workdir, run)
         if args.pgbouncer:
             bench.pg_port = cleanup.enter_context(pgbouncer(args.pool_size))
-        bench.projects = {app.name: render(REPO_ROOT, app, workdir / "render") for app in apps if app.answers}
-        print(f"rendered {', '.join(bench.projects)} in {time.monotonic() - started:.1f}s")
         # A variant (and its row without metrics) share their minimal app's group, the others are alone.
         for _, group in itertools.groupby(apps, key=lambda app: app.minimal or app.name):
             bench.group(list(group))
-    run.meta["load average at end"] = _load_average()
+    run.meta["load average at end"] = load_average()
     run.meta["wall time"] = f"{time.monotonic() - started:.0f} s"
     text = report.markdown(run, evaluate(run))
-    base = args.results_dir / (f"sample-{args.mode}" if args.sample else f"{run.stamp}-{args.mode}")
+    base = args.results_dir / (f"sample-{args.mode}" if args.sample else f"{bench.stamp}-{args.mode}")
     base.with_suffix(".md").write_text(text)
     run.write_json(base.with_suffix(".json"))
     report.chart(run, base.with_suffix(".png"))

@@ -1,11 +1,8 @@
 """Serves any benchmarked app unchanged, plus ``GET /__bench/pool``: its pool's checked-out connections.
 
-``BENCH_APP`` names the app (``items_service.main:app``, run from the rendered project's
-directory), or an app factory with ``BENCH_FACTORY=1``. The pool is ``app.state.engine``'s
-(SQLAlchemy, set in the app's lifespan) or ``app.state.pool`` (asyncpg).
+``BENCH_APP`` names the app (or, with ``BENCH_FACTORY=1``, an app factory); the pool is
+``app.state.engine``'s (SQLAlchemy) or ``app.state.pool`` (asyncpg).
 """
-
-from __future__ import annotations
 
 import importlib
 import os

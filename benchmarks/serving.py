@@ -1,7 +1,5 @@
 """Serving one app under uvicorn and loading it with wrk (start, probe, measure CPU, stop), and what a run measured."""
 
-from __future__ import annotations
-
 import json
 import os
 import shutil
@@ -145,15 +143,6 @@ class Measurement:
         """``rps`` or ``p99_ms``; None when stuck, where there is nothing to compare."""
         return None if self.stuck else float(getattr(self, metric))
 
-    @property
-    def cpu_share(self) -> float | None:
-        """Fraction of one core the server used: near 1.0 is CPU-bound, lower is waiting."""
-        return None if self.server_cpu_s is None else self.server_cpu_s / self.duration_s
-
-    @property
-    def cpu_ms_per_request(self) -> float | None:
-        return None if self.server_cpu_s is None or self.stuck else 1000 * self.server_cpu_s / self.requests
-
 
 @dataclass
 class ServerRecord:
@@ -174,11 +163,6 @@ class BenchRun:
     meta: dict[str, Any]
     servers: list[ServerRecord] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
-
-    @property
-    def stamp(self) -> str:
-        """The start time, for file names."""
-        return str(self.meta["started"]).replace(" ", "-").replace(":", "")
 
     def server(self, name: str) -> ServerRecord:
         return next(server for server in self.servers if server.name == name)

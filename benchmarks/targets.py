@@ -4,12 +4,10 @@ Every variant is held to the minimal hand-written app of its session mode and da
 in the same run (aim 1.2x its req/s: safer and faster than writing it by hand).
 """
 
-from __future__ import annotations
-
 import itertools
 from dataclasses import dataclass
 
-from .apps import RAW, without_metrics
+from .apps import RAW, WITHOUT_METRICS
 from .serving import WORKLOADS, BenchRun, ServerRecord
 
 MIN_VS_MINIMAL, AIM_VS_MINIMAL = 1.0, 1.2
@@ -22,10 +20,6 @@ class Target:
     description: str
     met: bool | None  # None: not measured in this run
     evidence: str
-
-    @property
-    def mark(self) -> str:
-        return {True: "[x] met", False: "[ ] MISSED", None: "[-] not measured"}[self.met]
 
 
 def evaluate(run: BenchRun) -> list[Target]:
@@ -44,11 +38,9 @@ def evaluate(run: BenchRun) -> list[Target]:
             if server.database == "postgresql":
                 targets.append(_churn(server))
         elif server.role == "overhead":
-            measured = name.removesuffix(without_metrics(""))
-            description = (
-                f"{measured}: metrics cost <= {MAX_METRICS_COST:.0%} of req/s on GET by id at c=64 (vs {name})"
-            )
-            targets += [_compare(run, measured, name, "rps", ("get",), description, (64,), 1 - MAX_METRICS_COST),
+            measured = name.removesuffix(WITHOUT_METRICS)
+            cost = f"{measured}: metrics cost <= {MAX_METRICS_COST:.0%} of req/s on GET by id at c=64 (vs {name})"
+            targets += [_compare(run, measured, name, "rps", ("get",), cost, (64,), 1 - MAX_METRICS_COST),
                         _clean(run, name)]  # fmt: skip
     description = f"postgresql/async req/s >= {MIN_VS_RAW}x raw on {WORKLOADS['get']} at c=64"
     return [*targets, _compare(run, "postgresql/async", RAW, "rps", ("get",), description, (64,), MIN_VS_RAW)]
