@@ -32,7 +32,6 @@ PGBOUNCER_INI = """\
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = {port}
-unix_socket_dir =
 auth_type = any
 pool_mode = transaction
 default_pool_size = {pool_size}
@@ -59,10 +58,8 @@ class Postgres:
 
     def drop_stale(self) -> None:
         """Drop databases left by runs that were killed (the pid in their name is gone)."""
-        for (name,) in self.connection.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'"):
-            pid = name.split("_")[1]
-            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-                print(f"dropping {name}, left by an earlier run")
+        for (name,) in self.connection.execute("SELECT datname FROM pg_database WHERE datname ~ '^bench_[0-9]+_'"):
+            if not Path(f"/proc/{name.split('_')[1]}").exists():
                 self.connection.execute(DROP.format(sql.Identifier(name)))
 
     def sessions(self, label: str) -> int:

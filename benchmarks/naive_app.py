@@ -1,5 +1,6 @@
-"""The original FastAPI SQL tutorial's pattern in one file: an untuned sync engine (5 + 10 overflow),
-``create_all`` at import, a ``get_db`` generator dependency, ``def`` handlers that commit then refresh.
+"""The original FastAPI SQL tutorial's pattern: an untuned sync engine (5 + 10 overflow), ``create_all`` at
+import, a ``get_db`` generator dependency, ``def`` handlers that commit then refresh (the table and schemas
+are the hand-written apps').
 
 At c=64 it deadlocks: its threads wait for connections that only other requests' dependency
 cleanup, which needs a free thread, would return.
@@ -12,25 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException
-from sqlalchemy import Column, Integer, String, create_engine
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
 
-from .handwritten import ItemIn as ItemCreate  # the tutorial's schemas: the same fields as the other apps'
-from .handwritten import ItemOut as ItemSchema
+from .handwritten import Base, Item, ItemIn, ItemOut
 
 engine = create_engine(os.environ["DATABASE_URL"])
 SessionLocal = sessionmaker(autocommit=False, autoflush=False, bind=engine)
-Base = declarative_base()
-
-
-class Item(Base):
-    __tablename__ = "items"
-
-    id = Column(Integer, primary_key=True, index=True)
-    title = Column(String, index=True)
-    description = Column(String, index=True)
-
-
 Base.metadata.create_all(bind=engine)
 
 app = FastAPI()
@@ -45,8 +34,8 @@ def get_db() -> Iterator[Session]:
         db.close()
 
 
-@app.post("/items/", response_model=ItemSchema)
-def create_item(item: ItemCreate, db: Session = Depends(get_db)) -> Any:
+@app.post("/items/", response_model=ItemOut)
+def create_item(item: ItemIn, db: Session = Depends(get_db)) -> Any:
     db_item = Item(**item.model_dump())
     db.add(db_item)
     db.commit()
@@ -54,12 +43,12 @@ def create_item(item: ItemCreate, db: Session = Depends(get_db)) -> Any:
     return db_item
 
 
-@app.get("/items/", response_model=list[ItemSchema])
+@app.get("/items/", response_model=list[ItemOut])
 def read_items(skip: int = 0, limit: int = 100, db: Session = Depends(get_db)) -> Any:
     return db.query(Item).offset(skip).limit(limit).all()
 
 
-@app.get("/items/{item_id}", response_model=ItemSchema)
+@app.get("/items/{item_id}", response_model=ItemOut)
 def read_item(item_id: int, db: Session = Depends(get_db)) -> Any:
     db_item = db.query(Item).filter(Item.id == item_id).first()
     if db_item is None:

@@ -46,10 +46,10 @@ def summary(run: BenchRun) -> str:
     """One row per server at the headline concurrency: req/s, CPU per request, ratios on GET by id."""
     c = headline(run)
     rows = []
-    for server in run.servers:
-        get, listed, post = (run.find(server.name, workload, c) for workload in ("get", "list", "create"))
-        minimal_get, minimal_list = (run.find(server.minimal, workload, c) for workload in ("get", "list"))
-        name = f"**{server.name}** (rendered)" if server.role == "variant" else f"{server.name} ({server.about})"
+    for app in (server.app for server in run.servers):
+        get, listed, post = (run.find(app.name, workload, c) for workload in ("get", "list", "create"))
+        minimal_get, minimal_list = (run.find(app.minimal, workload, c) for workload in ("get", "list"))
+        name = f"**{app.name}** (rendered)" if app.role == "variant" else f"{app.name} ({app.about})"
         rows.append([name, _rps(get), _cpu(get), _rps(listed), _cpu(listed), _rps(post), _ratio(get, minimal_get),
                      _ratio(listed, minimal_list), _ratio(get, run.find(RAW, "get", c))])  # fmt: skip
     return _table(["app", "GET req/s", "CPU ms/req", "list req/s", "list CPU ms/req", "POST req/s",
@@ -58,7 +58,7 @@ def summary(run: BenchRun) -> str:
 
 def run_row(run: BenchRun, m: Measurement) -> list[str]:
     """One run's cells in the "Every run" table (also the progress line)."""
-    minimal = run.find(run.server(m.server).minimal, m.workload, m.concurrency)
+    minimal = run.find(run.server(m.server).app.minimal, m.workload, m.concurrency)
     errors = "0" if not m.errors else f"**{m.errors}** ({m.timeouts} timeouts)"
     return [
         m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.rps:,.0f}", f"{m.p50_ms:.1f}", f"{m.p99_ms:.1f}",
@@ -71,7 +71,7 @@ def run_row(run: BenchRun, m: Measurement) -> list[str]:
 
 
 def every_run(run: BenchRun) -> str:
-    workloads, names = list(WORKLOADS), [server.name for server in run.servers]
+    workloads, names = list(WORKLOADS), [server.app.name for server in run.servers]
     runs = sorted(run.measurements, key=lambda m: (workloads.index(m.workload), m.concurrency, names.index(m.server)))
     return _table(["server", "workload", "c", "req/s", "p50 ms", "p99 ms", "errors", "/ minimal", "p99 / minimal",
                    "/ raw", "server CPU", "CPU ms/req", "pool out after", "pg sessions +"],
@@ -79,7 +79,7 @@ def every_run(run: BenchRun) -> str:
 
 
 def servers(run: BenchRun) -> str:
-    rows = [[s.name, f"{s.pool.get('pool', '?')} ({s.pool.get('size')} + {s.pool.get('max_overflow')})",
+    rows = [[s.app.name, f"{s.pool.get('pool', '?')} ({s.pool.get('size')} + {s.pool.get('max_overflow')})",
              f"{s.startup_s:.1f}", f"{s.seed_s:.1f}", str(s.restarts),
              "-" if s.sessions_growth is None else f"+{s.sessions_growth}"] for s in run.servers]  # fmt: skip
     return _table(["server", "pool (size + overflow)", "startup s", "seed s", "restarts (stuck)",
@@ -107,7 +107,7 @@ def chart(run: BenchRun, path: Path) -> None:
     plt.switch_backend("agg")
     workloads = [name for name in WORKLOADS if any(m.workload == name for m in run.measurements)]
     concurrencies = sorted({m.concurrency for m in run.measurements})
-    names = [server.name for server in run.servers]
+    names = [server.app.name for server in run.servers]
     width = 0.8 / len(names)
     figure, axes = plt.subplots(2, len(workloads), figsize=(5 * len(workloads), 8), squeeze=False)
     for column, workload in enumerate(workloads):

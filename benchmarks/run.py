@@ -27,7 +27,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-from . import profiler, report, serving
+from . import report, serving
 from .apps import App, all_apps, render
 from .databases import Postgres, pgbouncer, seed
 from .serving import REPO_ROOT, WORKLOADS, BenchRun, Measurement, Server, ServerRecord, wrk
@@ -77,17 +77,15 @@ def describe(args: argparse.Namespace, postgres: Postgres | None) -> dict[str, s
     pg = postgres.connection.info.parameter_status("server_version") if postgres else "-"
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in VERSIONS)
     return {
-        "mode": args.mode,
-        "started": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+        "mode": args.mode, "started": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
         "template": f"{REPO_ROOT.name} ({git.stdout.strip() or 'not a git checkout'})",
-        "load": f"{wrk_version.strip()}, 1 thread, pinned to CPU {serving.LOAD_CPUS}; {args.duration:g} s runs "
-        f"after {args.warmup:g} s warm-up; c={', '.join(map(str, args.concurrency))}",
+        "load": f"{wrk_version.strip()}, 1 thread, pinned to CPU {serving.LOAD_CPUS}; {args.duration:g} s runs after "
+                f"{args.warmup:g} s warm-up; c={', '.join(map(str, args.concurrency))}",
         "servers": f"uvicorn, 1 worker, no access log, pinned to CPU {serving.SERVER_CPUS}; pool {args.pool_size}; "
-        f"{args.rows:,} rows" + ("; variants through PgBouncer" if args.pgbouncer else ""),
+                   f"{args.rows:,} rows" + ("; variants through PgBouncer" if args.pgbouncer else ""),
         "machine": f"{os.cpu_count()} CPUs, {cpu[1] if cpu else platform.processor()}; PostgreSQL {pg}",
-        "load average at start": load_average(),
-        "versions": f"{versions}, Python {platform.python_version()}",
-    }
+        "load average at start": load_average(), "versions": f"{versions}, Python {platform.python_version()}",
+    }  # fmt: skip
 
 
 def load_average() -> str:
@@ -99,29 +97,20 @@ def _change(before: float | None, after: float | None) -> float | None:
 
 
 class Bench:
-    """Serves apps in groups (a variant beside its minimal app) and measures them in turns.
-
-    Within a group every workload and concurrency runs on each app in turn, so that the ratios
-    between them compare runs seconds apart, not minutes, on a machine whose other load drifts.
-    """
+    """Serves the apps (a variant beside its minimal app, measured in turns, so that their ratios compare
+    runs seconds apart, not minutes, on a machine whose other load drifts) and measures them."""
 
     def __init__(self, args: argparse.Namespace, postgres: Postgres | None, workdir: Path, run: BenchRun) -> None:
         self.args, self.postgres, self.workdir, self.run = args, postgres, workdir, run
         self.pg_port: int | None = None  # PgBouncer's, for the variants
         self.stamp = run.meta["started"].replace(" ", "-").replace(":", "")  # for file names
 
-    def group(self, apps: list[App]) -> None:
-        with ExitStack() as stack:
-            servers = [stack.enter_context(self.serving(app)) for app in apps]
-            for workload, c, server in itertools.product(self.args.workloads, self.args.concurrency, servers):
-                self.measure(server, workload, c)
-
     @contextmanager
     def serving(self, app: App) -> Iterator[Server]:
         """Render (a variant) and seed the app, start it, warm it up; afterwards profile it if asked and stop it."""
         args, postgres = self.args, self.postgres
         project = render(REPO_ROOT, app, self.workdir / "render") if app.answers else None
-        record = ServerRecord(app.name, app.role, app.database, app.about, app.minimal)
+        record = ServerRecord(app)
         self.run.servers.append(record)
         with ExitStack() as stack:
             if postgres and app.database == "postgresql":
@@ -146,7 +135,7 @@ class Bench:
             yield server
             if app.name in args.profile:
                 raw = args.results_dir / f"{self.stamp}-profile-{app.label}.txt"
-                profiler.profile(server, args.duration, args.rows, raw, sample=args.sample)
+                serving.profile(server, args.duration, args.rows, raw, sample=args.sample)
             record.sessions_growth = _change(first, self.sessions(app))
 
     def sessions(self, app: App) -> int | None:
@@ -203,9 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(args, postgres, workdir, run)
         if args.pgbouncer:
             bench.pg_port = cleanup.enter_context(pgbouncer(args.pool_size))
-        # A variant (and its row without metrics) share their minimal app's group, the others are alone.
+        # A variant (and its row without metrics) is served with its minimal app, and they are measured in turns.
         for _, group in itertools.groupby(apps, key=lambda app: app.minimal or app.name):
-            bench.group(list(group))
+            with ExitStack() as stack:
+                servers = [stack.enter_context(bench.serving(app)) for app in group]
+                for workload, c, server in itertools.product(args.workloads, args.concurrency, servers):
+                    bench.measure(server, workload, c)
     run.meta["load average at end"] = load_average()
     run.meta["wall time"] = f"{time.monotonic() - started:.0f} s"
     text = report.markdown(run, evaluate(run))

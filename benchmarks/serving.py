@@ -1,13 +1,16 @@
-"""Serving one app under uvicorn and loading it with wrk (start, probe, measure CPU, stop), and what a run measured."""
+"""One app under load: serving it with uvicorn, loading it with wrk, probing its pool and CPU time, sampling it
+with py-spy; and the records of what a run measured."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,8 @@ SERVER_CPUS, LOAD_CPUS = "0", "1"  # taskset CPU lists: the server on one core, 
 REQUEST_TIMEOUT = 5  # seconds before wrk counts a request as timed out
 WORKLOADS = {"get": "GET /items/{id}", "list": "GET /items/?limit=20", "create": "POST /items/",
              "mix": "90/10 read/write"}  # fmt: skip
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<file>.*?)(?::\d+)?\)$")  # py-spy's "function (path/file.py:123)"
+_LIBRARY_ROOT = re.compile(r"site-packages/|/lib/python3\.\d+/")
 # Settings of the apps and uvicorn: the harness passes the ones it means, none from the shell.
 _CONFIG_PREFIXES = ("DATABASE_URL", "DB_", "THREAD_POOL_SIZE", "UVICORN_", "BENCH_", "MAX_BODY_SIZE", "CORS_")
 
@@ -116,6 +121,65 @@ class Server:
                 self.process.wait(timeout)
 
 
+def profile(server: Server, duration: float, rows: int, raw: Path, sample: bool) -> None:
+    """One more GET /items/{id} run at c=64 while py-spy samples the server into ``raw``.
+
+    Prints the summary and saves it beside ``raw`` (as the committed sample with ``sample``).
+    """
+    found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if found is None:
+        print("  py-spy is not installed: pip install -r requirements/bench.txt")
+        return
+    # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike.
+    command = [found, "record", f"--pid={server.process.pid}", f"--duration={max(1, round(duration))}", "--rate=250",
+               "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}"]  # fmt: skip
+    sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wrk(server.base_url, "get", 64, duration, rows)
+    _, stderr = sampler.communicate(timeout=60)
+    server.wait_pool_idle()
+    if not raw.exists():
+        print(f"  py-spy failed: {stderr.decode(errors='replace').strip()}")
+        return
+    summary = f"{server.app.name}, GET /items/{{id}}, c=64\n{summarize(raw, server.cwd)}\n"
+    raw.with_name(f"sample-profile-{server.app.label}.txt" if sample else f"{raw.stem}-summary.txt").write_text(summary)
+    print(summary)
+
+
+def _area(file: str, project_dir: Path) -> str:
+    """The library (or part of the app) a source file belongs to."""
+    if "site-packages/" in file:
+        return file.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if file.startswith(str(project_dir)):
+        return "the app"
+    stdlib = re.split(r"/lib/python3\.\d+/", file, maxsplit=1)
+    return f"stdlib {stdlib[1].split('/', 1)[0].removesuffix('.py')}" if len(stdlib) == 2 else file or "native"
+
+
+def _short(function: str, file: str) -> str:
+    return f"{function} ({_LIBRARY_ROOT.split(file)[-1]})"
+
+
+def summarize(raw: Path, project_dir: Path, top: int = 15) -> str:
+    """Self time by library and by function, and inclusive time by function."""
+    tables = {"Self time by library": Counter[str](), "Self time by function": Counter[str](),
+              "Inclusive time by function": Counter[str]()}  # fmt: skip
+    by_library, by_function, inclusive = tables.values()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [(m["function"], m["file"]) for m in map(_FRAME.match, stack.split(";")) if m]
+        if frames and count.isdigit():
+            by_library[_area(frames[-1][1], project_dir)] += int(count)
+            by_function[_short(*frames[-1])] += int(count)
+            inclusive.update(dict.fromkeys({_short(*frame) for frame in frames}, int(count)))
+    total = by_library.total()
+    if not total:
+        return "no samples (py-spy needs ptrace permission to attach)"
+    lines = [f"{total} samples of the thread holding the GIL"]
+    for title, counter in tables.items():
+        lines += [f"{title}:", *(f"  {100 * n / total:5.1f}%  {name}" for name, n in counter.most_common(top))]
+    return "\n".join(lines)
+
+
 @dataclass
 class Measurement:
     """One wrk run against one server (latencies in milliseconds), and the checks made after it."""
@@ -146,11 +210,7 @@ class Measurement:
 
 @dataclass
 class ServerRecord:
-    name: str
-    role: str  # as in apps.App
-    database: str
-    about: str = ""
-    minimal: str | None = None  # a variant's minimal hand-written app
+    app: App
     pool: dict[str, Any] = field(default_factory=dict)  # the pool probe after start-up
     startup_s: float = 0.0
     seed_s: float = 0.0
@@ -165,7 +225,7 @@ class BenchRun:
     measurements: list[Measurement] = field(default_factory=list)
 
     def server(self, name: str) -> ServerRecord:
-        return next(server for server in self.servers if server.name == name)
+        return next(server for server in self.servers if server.app.name == name)
 
     def find(self, server: str | None, workload: str, concurrency: int) -> Measurement | None:
         key = (server, workload, concurrency)

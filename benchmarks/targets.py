@@ -25,8 +25,8 @@ class Target:
 def evaluate(run: BenchRun) -> list[Target]:
     targets = []
     for server in run.servers:
-        name, minimal = server.name, server.minimal
-        if server.role == "variant" and minimal:
+        name, minimal = server.app.name, server.app.minimal
+        if server.app.role == "variant" and minimal:
             bar = f"{name} req/s >= {MIN_VS_MINIMAL}x {minimal} on"
             targets += [
                 _compare(run, name, minimal, "rps", ("get", "list"),
@@ -35,9 +35,9 @@ def evaluate(run: BenchRun) -> list[Target]:
                 _compare(run, name, minimal, "p99_ms", ("get",), f"{name} GET p99 <= {minimal}'s at c=16 and 64"),
                 _clean(run, name),
             ]  # fmt: skip
-            if server.database == "postgresql":
+            if server.app.database == "postgresql":
                 targets.append(_churn(server))
-        elif server.role == "overhead":
+        elif server.app.role == "overhead":
             measured = name.removesuffix(WITHOUT_METRICS)
             cost = f"{measured}: metrics cost <= {MAX_METRICS_COST:.0%} of req/s on GET by id at c=64 (vs {name})"
             targets += [_compare(run, measured, name, "rps", ("get",), cost, (64,), 1 - MAX_METRICS_COST),
@@ -87,7 +87,7 @@ def _clean(run: BenchRun, server: str) -> Target:
 
 
 def _churn(server: ServerRecord) -> Target:
-    description = f"{server.name}: no connection churn (pg sessions growth <= pool capacity over the server's life)"
+    description = f"{server.app.name}: no connection churn (pg sessions growth <= pool capacity over the server's life)"
     if server.sessions_growth is None or not server.pool:
         return Target(description, None, "not measured")
     capacity = int(server.pool["size"]) + int(server.pool["max_overflow"])

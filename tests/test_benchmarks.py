@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from helpers import ROOT, run
 
-from benchmarks.apps import RAW, all_apps
+from benchmarks.apps import RAW, App, all_apps
 from benchmarks.run import README_MARKERS, write_readme
 from benchmarks.serving import BenchRun, Measurement, ServerRecord
 from benchmarks.targets import Target, evaluate
@@ -39,10 +39,11 @@ def measurement(server: str, workload: str, c: int, figures: dict[str, Any]) -> 
 
 def bench_run(rows: list[tuple[str, str, int, dict[str, Any]]]) -> BenchRun:
     servers = [
-        ServerRecord(RAW, "floor", "postgresql"),
-        ServerRecord(MINIMAL, "minimal", "postgresql"),
-        ServerRecord(VARIANT, "variant", "postgresql", minimal=MINIMAL, pool={"size": 10, "max_overflow": 0}),
-    ]
+        ServerRecord(App(RAW, "floor", "postgresql", "benchmarks.handwritten:raw", "postgresql")),
+        ServerRecord(App(MINIMAL, "minimal", "postgresql", "benchmarks.handwritten:minimal_async", "postgresql")),
+        ServerRecord(App(VARIANT, "variant", "postgresql", "{package}.main:app", "postgresql", minimal=MINIMAL),
+                     pool={"size": 10, "max_overflow": 0}),
+    ]  # fmt: skip
     measurements = [measurement(*row) for row in rows]
     return BenchRun(meta={}, servers=servers, measurements=measurements)
 
