@@ -1,6 +1,5 @@
 """What the benchmark serves, as data: the rendered variants and the hand-written apps they are measured against:
-how uvicorn starts each, its database and driver, and which minimal app a variant is compared with.
-"""
+how uvicorn starts each, its database and driver, and which minimal app a variant is compared with."""
 
 import itertools
 import json

@@ -1,9 +1,6 @@
-"""The benchmark's databases: a PostgreSQL database per server (bench_<pid>_<server>) or an SQLite file,
-seeded with the same rows; and the throw-away PgBouncer of ``--pgbouncer``.
-"""
+"""A database per server (PostgreSQL's bench_<pid>_<server>, or an SQLite file), seeded; ``--pgbouncer``'s PgBouncer."""
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +45,7 @@ class Postgres:
             self.connection = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
         except psycopg.OperationalError as error:
             raise SystemExit(f"cannot reach PostgreSQL at {make_url(PG_URL)!r}: {error}") from None
+        self.drop_stale()
 
     def name(self, label: str) -> str:
         return f"bench_{os.getpid()}_{label}"
@@ -81,11 +79,8 @@ class Postgres:
 
 
 def seed(project: Path | None, url: str, app_url: str, rows: int) -> float:
-    """Create the items table in a fresh database and fill it; seconds taken.
-
-    A rendered ``project`` gets its tables from its migrations, run with the app's own URL (the
-    schema its lifespan checks); the others from handwritten's models. The rows are the same.
-    """
+    """Create the items table and fill it; seconds taken. A rendered ``project`` gets its tables from its
+    migrations, run with the app's own URL (the schema its lifespan checks), the others from handwritten's."""
     started, engine = time.monotonic(), create_engine(url)
     if project:
         migrate = [sys.executable, "-m", "alembic", "upgrade", "head"]
@@ -95,7 +90,6 @@ def seed(project: Path | None, url: str, app_url: str, rows: int) -> float:
     with engine.begin() as connection:
         items = [{"title": f"item {n}", "description": DESCRIPTION} for n in range(1, rows + 1)]
         connection.execute(insert(Item.__table__), items)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("ANALYZE items"))
     engine.dispose()
     return time.monotonic() - started
@@ -113,14 +107,8 @@ def pgbouncer(pool_size: int) -> Iterator[int]:
             [require("pgbouncer", "pgbouncer"), *as_postgres, config.name], stdout=log, stderr=log
         )
         try:
-            deadline = time.monotonic() + 10
-            while process.poll() is None and time.monotonic() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            else:
+            time.sleep(1)  # it listens within milliseconds, or exits saying why
+            if process.poll() is not None:
                 log.seek(0)
                 raise SystemExit(f"pgbouncer did not start:\n{log.read().decode(errors='replace')[-2000:]}")
             print(f"pgbouncer: transaction pooling on 127.0.0.1:{port}, pool {pool_size}", flush=True)

@@ -1,9 +1,7 @@
-"""The hand-written apps the variants are measured against (see apps.py), on the same items table.
-
-The minimal apps are FastAPI + the ORM written the short way (a session per request opened in the
-handler, ``session.get``, ``response_model``): what a user would write by hand. App factories reading
-DATABASE_URL and DB_POOL_SIZE; pools sized like the variants' (no overflow).
-"""
+"""The hand-written apps the variants are measured against (see apps.py): app factories reading DATABASE_URL and
+DB_POOL_SIZE, pools sized like the variants' (no overflow). The minimal apps are FastAPI + the ORM written the
+short way (a session per request opened in the handler, ``session.get``, ``response_model``): what a user would
+write by hand."""
 
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -71,9 +69,8 @@ def raw() -> Starlette:
         row = await request.app.state.pool.fetchrow(INSERT_ONE, data["title"], data.get("description"))
         return JSONResponse(dict(row), status_code=201)
 
-    routes = [Route("/items/", list_items, methods=["GET"]), Route("/items/", create_item, methods=["POST"]),
-              Route("/items/{id:int}", read_item)]  # fmt: skip
-    return Starlette(routes=routes, lifespan=_asyncpg_pool)
+    return Starlette(routes=[Route("/items/", list_items, methods=["GET"]), Route("/items/{id:int}", read_item),
+                             Route("/items/", create_item, methods=["POST"])], lifespan=_asyncpg_pool)  # fmt: skip
 
 
 def fastapi_asyncpg() -> FastAPI:

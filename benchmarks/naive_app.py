@@ -1,10 +1,7 @@
-"""The original FastAPI SQL tutorial's pattern: an untuned sync engine (5 + 10 overflow), ``create_all`` at
-import, a ``get_db`` generator dependency, ``def`` handlers that commit then refresh (the table and schemas
-are the hand-written apps').
-
-At c=64 it deadlocks: its threads wait for connections that only other requests' dependency
-cleanup, which needs a free thread, would return.
-"""
+"""The original FastAPI SQL tutorial's pattern, on the hand-written apps' table and schemas: an untuned sync engine
+(5 + 10 overflow), ``create_all`` at import, a ``get_db`` generator dependency, ``def`` handlers that commit then
+refresh. At c=64 it deadlocks: its threads wait for connections that only other requests' dependency cleanup,
+which needs a free thread, would return."""
 
 # ruff: noqa: B008 - the tutorial's `db: Session = Depends(get_db)` defaults, as written
 

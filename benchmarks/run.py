@@ -4,10 +4,9 @@
     python -m benchmarks.run --quick    # c=16, 64; 3 s per run (about 5 minutes)
     python -m benchmarks.run --sample   # the same, written as the committed sample + README table
 
-Renders each variant, seeds a database per server (PostgreSQL bench_*, dropped afterwards;
-SQLite files in a temporary directory), serves it with uvicorn pinned to CPU 0, drives wrk
-pinned to CPU 1, and writes a Markdown report, a chart and the numbers as JSON to results/.
-PostgreSQL is BENCH_PG_URL's (default postgresql://postgres@127.0.0.1:5432/postgres).
+Serves every app on CPU 0 with its own seeded database, drives it with wrk on CPU 1, and writes a
+Markdown report, a chart and the numbers as JSON to results/. PostgreSQL: $BENCH_PG_URL, by default
+postgresql://postgres@127.0.0.1:5432/postgres (see benchmarks/README.md).
 """
 
 import argparse
@@ -33,8 +32,6 @@ from .databases import Postgres, pgbouncer, seed
 from .serving import REPO_ROOT, WORKLOADS, BenchRun, Measurement, Server, ServerRecord, wrk
 from .targets import evaluate
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
-README = REPO_ROOT / "README.md"
 README_MARKERS = ("<!-- benchmark summary: start -->", "<!-- benchmark summary: end -->")
 VERSIONS = ("fastapi", "starlette", "pydantic", "sqlalchemy", "asyncpg", "psycopg", "uvicorn", "uvloop")
 
@@ -55,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--servers", type=_csv, help="a subset, e.g. raw,'minimal postgresql/async',postgresql/async")
     p.add_argument("--rows", type=int, default=10_000, help="items seeded into each database")
     p.add_argument("--pool-size", type=int, default=10, help="DB_POOL_SIZE of every app")
-    p.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    p.add_argument("--results-dir", type=Path, default=Path(__file__).resolve().parent / "results")
     p.add_argument("--profile", type=_csv, default=[], help="servers to sample with py-spy in one more GET run")
     p.add_argument("--pgbouncer", action="store_true", help="variants reach PostgreSQL through a temporary PgBouncer")
     p.add_argument("--keep", action="store_true", help="keep the rendered projects and server logs")
@@ -100,9 +97,9 @@ class Bench:
     """Serves the apps (a variant beside its minimal app, measured in turns, so that their ratios compare
     runs seconds apart, not minutes, on a machine whose other load drifts) and measures them."""
 
-    def __init__(self, args: argparse.Namespace, postgres: Postgres | None, workdir: Path, run: BenchRun) -> None:
-        self.args, self.postgres, self.workdir, self.run = args, postgres, workdir, run
-        self.pg_port: int | None = None  # PgBouncer's, for the variants
+    def __init__(self, args: argparse.Namespace, postgres: Postgres | None, pg_port: int | None, workdir: Path,
+                 run: BenchRun) -> None:  # fmt: skip
+        self.args, self.postgres, self.pg_port, self.workdir, self.run = args, postgres, pg_port, workdir, run
         self.stamp = run.meta["started"].replace(" ", "-").replace(":", "")  # for file names
 
     @contextmanager
@@ -135,7 +132,7 @@ class Bench:
             yield server
             if app.name in args.profile:
                 raw = args.results_dir / f"{self.stamp}-profile-{app.label}.txt"
-                serving.profile(server, args.duration, args.rows, raw, sample=args.sample)
+                server.profile(args.duration, args.rows, raw, sample=args.sample)
             record.sessions_growth = _change(first, self.sessions(app))
 
     def sessions(self, app: App) -> int | None:
@@ -186,12 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"keeping the rendered projects and server logs in {workdir}")
         else:
             cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
-        if postgres:
-            cleanup.callback(postgres.connection.close)
-            postgres.drop_stale()
-        bench = Bench(args, postgres, workdir, run)
-        if args.pgbouncer:
-            bench.pg_port = cleanup.enter_context(pgbouncer(args.pool_size))
+        pg_port = cleanup.enter_context(pgbouncer(args.pool_size)) if args.pgbouncer else None
+        bench = Bench(args, postgres, pg_port, workdir, run)
         # A variant (and its row without metrics) is served with its minimal app, and they are measured in turns.
         for _, group in itertools.groupby(apps, key=lambda app: app.minimal or app.name):
             with ExitStack() as stack:
@@ -208,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample:
         where = f"{args.mode} run of {run.meta['started'][:10]}, `{os.path.relpath(base, REPO_ROOT)}.md`"
         summary = f"At c={report.headline(run)} ({where}):\n\n{report.summary(run)}"
-        write_readme(README, summary, Path(os.path.relpath(base.with_suffix(".png"), REPO_ROOT)))
+        write_readme(REPO_ROOT / "README.md", summary, Path(os.path.relpath(base.with_suffix(".png"), REPO_ROOT)))
     print(f"\n{text}\nwrote {base}.md, .png and .json")
     return 0
 

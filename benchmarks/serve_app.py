@@ -1,8 +1,5 @@
-"""Serves any benchmarked app unchanged, plus ``GET /__bench/pool``: its pool's checked-out connections.
-
-``BENCH_APP`` names the app (or, with ``BENCH_FACTORY=1``, an app factory); the pool is
-``app.state.engine``'s (SQLAlchemy) or ``app.state.pool`` (asyncpg).
-"""
+"""Serves any benchmarked app (``BENCH_APP``; an app factory with ``BENCH_FACTORY=1``) unchanged, plus
+``GET /__bench/pool``: the checked-out connections of its ``app.state.engine`` (SQLAlchemy) or ``app.state.pool``."""
 
 import importlib
 import os

@@ -21,7 +21,7 @@ from .apps import App
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POOL_PATH = "/__bench/pool"  # served by serve_app: the app's checked-out connections
-SERVER_CPUS, LOAD_CPUS = "0", "1"  # taskset CPU lists: the server on one core, wrk on the other
+SERVER_CPUS, LOAD_CPUS = "0", "1"  # taskset CPU lists (util-linux): the server on one core, wrk on the other
 REQUEST_TIMEOUT = 5  # seconds before wrk counts a request as timed out
 WORKLOADS = {"get": "GET /items/{id}", "list": "GET /items/?limit=20", "create": "POST /items/",
              "mix": "90/10 read/write"}  # fmt: skip
@@ -39,18 +39,14 @@ def require(command: str, package: str) -> str:
     return found
 
 
-def pinned(command: list[str], cpus: str) -> list[str]:
-    return ["taskset", "-c", cpus, *command] if shutil.which("taskset") else command
-
-
 def wrk(base_url: str, workload: str, connections: int, duration: float, max_id: int) -> dict[str, Any]:
     """One closed-loop wrk run (one thread) of ``workload``: its figures, named as Measurement's fields."""
     command = [
-        require("wrk", "wrk"), "--threads=1", f"--connections={connections}", f"--duration={max(1, round(duration))}s",
-        f"--timeout={REQUEST_TIMEOUT}s", f"--script={Path(__file__).parent / 'workload.lua'}", base_url, "--",
-        workload, str(max_id),
+        "taskset", "-c", LOAD_CPUS, require("wrk", "wrk"), "--threads=1", f"--connections={connections}",
+        f"--duration={max(1, round(duration))}s", f"--timeout={REQUEST_TIMEOUT}s",
+        f"--script={Path(__file__).parent / 'workload.lua'}", base_url, "--", workload, str(max_id),
     ]  # fmt: skip
-    done = subprocess.run(pinned(command, LOAD_CPUS), capture_output=True, text=True, timeout=duration + 60)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     for line in done.stdout.splitlines():
         if line.startswith("WRK_RESULT "):  # printed by workload.lua
             r = json.loads(line.removeprefix("WRK_RESULT "))
@@ -71,14 +67,13 @@ class Server:
         self.env = {**clean, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", **env}
 
     def start(self) -> float:
-        """Start uvicorn on a free port; seconds until the pool probe answered, which uvicorn does once
-        the app's lifespan has started."""
+        """Start uvicorn; seconds until the pool probe answered (uvicorn answers once the app's lifespan started)."""
         started, port = time.monotonic(), free_port()
         self.base_url = f"http://127.0.0.1:{port}"
-        uvicorn = [sys.executable, "-m", "uvicorn", "benchmarks.serve_app:app", "--host=127.0.0.1", f"--port={port}",
-                   "--workers=1", "--no-access-log", "--log-level=warning"]  # fmt: skip
+        command = ["taskset", "-c", SERVER_CPUS, sys.executable, "-m", "uvicorn", "benchmarks.serve_app:app",
+                   f"--port={port}", "--host=127.0.0.1", "--workers=1", "--no-access-log",
+                   "--log-level=warning"]  # fmt: skip
         with self.log.open("ab") as out:
-            command = pinned(uvicorn, SERVER_CPUS)
             self.process = subprocess.Popen(command, cwd=self.cwd, env=self.env, stdout=out, stderr=out)
         if self.wait_pool_idle(timeout=60) != 0:
             self.stop()
@@ -110,6 +105,27 @@ class Server:
             return None
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
+    def profile(self, duration: float, rows: int, raw: Path, sample: bool) -> None:
+        """One more GET /items/{id} run at c=64 while py-spy samples the server into ``raw``; its summary."""
+        found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+        if found is None:
+            print("  py-spy is not installed: pip install -r requirements/bench.txt")
+            return
+        # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike.
+        command = [found, "record", f"--pid={self.process.pid}", f"--duration={max(1, round(duration))}", "--rate=250",
+                   "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}"]  # fmt: skip
+        sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wrk(self.base_url, "get", 64, duration, rows)
+        _, stderr = sampler.communicate(timeout=60)
+        self.wait_pool_idle()
+        if not raw.exists():
+            print(f"  py-spy failed: {stderr.decode(errors='replace').strip()}")
+            return
+        summary = f"{self.app.name}, GET /items/{{id}}, c=64\n{summarize(raw, self.cwd)}\n"
+        name = f"sample-profile-{self.app.label}.txt" if sample else f"{raw.stem}-summary.txt"
+        raw.with_name(name).write_text(summary)
+        print(summary)
+
     def stop(self, timeout: float = 15) -> None:
         """SIGTERM (uvicorn runs the lifespan's cleanup), SIGKILL after ``timeout``."""
         if self.process.poll() is None:
@@ -119,30 +135,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
-
-
-def profile(server: Server, duration: float, rows: int, raw: Path, sample: bool) -> None:
-    """One more GET /items/{id} run at c=64 while py-spy samples the server into ``raw``.
-
-    Prints the summary and saves it beside ``raw`` (as the committed sample with ``sample``).
-    """
-    found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
-    if found is None:
-        print("  py-spy is not installed: pip install -r requirements/bench.txt")
-        return
-    # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike.
-    command = [found, "record", f"--pid={server.process.pid}", f"--duration={max(1, round(duration))}", "--rate=250",
-               "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}"]  # fmt: skip
-    sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wrk(server.base_url, "get", 64, duration, rows)
-    _, stderr = sampler.communicate(timeout=60)
-    server.wait_pool_idle()
-    if not raw.exists():
-        print(f"  py-spy failed: {stderr.decode(errors='replace').strip()}")
-        return
-    summary = f"{server.app.name}, GET /items/{{id}}, c=64\n{summarize(raw, server.cwd)}\n"
-    raw.with_name(f"sample-profile-{server.app.label}.txt" if sample else f"{raw.stem}-summary.txt").write_text(summary)
-    print(summary)
 
 
 def _area(file: str, project_dir: Path) -> str:

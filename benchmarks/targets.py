@@ -48,11 +48,9 @@ def evaluate(run: BenchRun) -> list[Target]:
 
 def _compare(run: BenchRun, server: str, reference: str, metric: str, workloads: tuple[str, ...], description: str,
              concurrencies: tuple[int, ...] = (16, 64), bound: float = MIN_VS_MINIMAL) -> Target:  # fmt: skip
-    """Ratios of ``metric`` to ``reference`` on each workload and concurrency both ran.
-
-    req/s must reach ``bound`` times the reference's, p99 stay at or below it. Where the reference
-    answered nothing (the tutorial's deadlock) there is no ratio; where ``server`` did, it is a miss.
-    """
+    """Ratios of ``metric`` to ``reference``'s on each workload and concurrency both ran: req/s must reach ``bound``
+    times the reference's, p99 stay at or below it. A stuck reference (the tutorial's deadlock) gives no ratio;
+    a stuck ``server`` is a miss."""
     higher_is_better = metric == "rps"
     ratios, notes = [], []
     for workload, c in itertools.product(workloads, concurrencies):
@@ -90,6 +88,5 @@ def _churn(server: ServerRecord) -> Target:
     description = f"{server.app.name}: no connection churn (pg sessions growth <= pool capacity over the server's life)"
     if server.sessions_growth is None or not server.pool:
         return Target(description, None, "not measured")
-    capacity = int(server.pool["size"]) + int(server.pool["max_overflow"])
-    evidence = f"+{server.sessions_growth} sessions (pool capacity {capacity})"
-    return Target(description, server.sessions_growth <= capacity, evidence)
+    growth, capacity = server.sessions_growth, int(server.pool["size"]) + int(server.pool["max_overflow"])
+    return Target(description, growth <= capacity, f"+{growth} sessions (pool capacity {capacity})")
