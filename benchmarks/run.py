@@ -94,13 +94,12 @@ def _change(before: float | None, after: float | None) -> float | None:
 
 
 class Bench:
-    """Serves the apps (a variant beside its minimal app, measured in turns, so that their ratios compare
-    runs seconds apart, not minutes, on a machine whose other load drifts) and measures them."""
+    """Serves the apps, each with its own database, and measures them into ``run``."""
 
-    def __init__(self, args: argparse.Namespace, postgres: Postgres | None, pg_port: int | None, workdir: Path,
-                 run: BenchRun) -> None:  # fmt: skip
-        self.args, self.postgres, self.pg_port, self.workdir, self.run = args, postgres, pg_port, workdir, run
-        self.stamp = run.meta["started"].replace(" ", "-").replace(":", "")  # for file names
+    def __init__(self, args: argparse.Namespace, postgres: Postgres | None, pg_port: int | None, workdir: Path) -> None:
+        self.args, self.postgres, self.pg_port, self.workdir = args, postgres, pg_port, workdir
+        self.run = BenchRun(describe(args, postgres))
+        self.stamp = self.run.meta["started"].replace(" ", "-").replace(":", "")  # for file names
 
     @contextmanager
     def serving(self, app: App) -> Iterator[Server]:
@@ -177,20 +176,21 @@ def main(argv: list[str] | None = None) -> int:
     args.results_dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="items-bench-"))
     postgres = Postgres() if any(app.database == "postgresql" for app in apps) else None
-    run = BenchRun(describe(args, postgres))
     with ExitStack() as cleanup:
         if args.keep:
             print(f"keeping the rendered projects and server logs in {workdir}")
         else:
             cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
         pg_port = cleanup.enter_context(pgbouncer(args.pool_size)) if args.pgbouncer else None
-        bench = Bench(args, postgres, pg_port, workdir, run)
-        # A variant (and its row without metrics) is served with its minimal app, and they are measured in turns.
+        bench = Bench(args, postgres, pg_port, workdir)
+        # A variant (and its row without metrics) is served beside its minimal app and they are measured in turns,
+        # so that their ratios compare runs seconds apart, not minutes, on a machine whose other load drifts.
         for _, group in itertools.groupby(apps, key=lambda app: app.minimal or app.name):
             with ExitStack() as stack:
                 servers = [stack.enter_context(bench.serving(app)) for app in group]
                 for workload, c, server in itertools.product(args.workloads, args.concurrency, servers):
                     bench.measure(server, workload, c)
+    run = bench.run
     run.meta["load average at end"] = load_average()
     run.meta["wall time"] = f"{time.monotonic() - started:.0f} s"
     text = report.markdown(run, evaluate(run))
