@@ -25,10 +25,10 @@ DROP = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
 # Transaction pooling for every database, as PG_URL's user, without passwords (loopback only, like the server).
 PGBOUNCER_INI = """\
 [databases]
-* = host={url.host} port={url.port} user={url.username}
+* = host={host} port={port} user={user}
 [pgbouncer]
 listen_addr = 127.0.0.1
-listen_port = {port}
+listen_port = {listen_port}
 auth_type = any
 pool_mode = transaction
 default_pool_size = {pool_size}
@@ -38,7 +38,7 @@ ignore_startup_parameters = extra_float_digits
 
 
 class Postgres:
-    """A connection to the maintenance database, for creating, dropping and watching ours."""
+    """A connection to the maintenance database: creates, drops and watches ours (first, those of killed runs)."""
 
     def __init__(self) -> None:
         try:
@@ -89,7 +89,7 @@ def seed(project: Path | None, url: str, app_url: str, rows: int) -> float:
         Base.metadata.create_all(engine)
     with engine.begin() as connection:
         items = [{"title": f"item {n}", "description": DESCRIPTION} for n in range(1, rows + 1)]
-        connection.execute(insert(Item.__table__), items)
+        connection.execute(insert(Item), items)
         connection.execute(text("ANALYZE items"))
     engine.dispose()
     return time.monotonic() - started
@@ -98,14 +98,14 @@ def seed(project: Path | None, url: str, app_url: str, rows: int) -> float:
 @contextmanager
 def pgbouncer(pool_size: int) -> Iterator[int]:
     """A temporary PgBouncer in front of PG_URL's server; yields the port it listens on."""
-    port = free_port()
+    url, port = make_url(PG_URL), free_port()
     with tempfile.NamedTemporaryFile("w", suffix=".ini") as config, tempfile.TemporaryFile() as log:
-        config.write(PGBOUNCER_INI.format(url=make_url(PG_URL), port=port, pool_size=pool_size))
+        config.write(PGBOUNCER_INI.format(host=url.host or "127.0.0.1", port=url.port or 5432, listen_port=port,
+                                          user=url.username or "postgres", pool_size=pool_size))  # fmt: skip
         config.flush()
         as_postgres = ["-u", "postgres"] if os.geteuid() == 0 else []  # PgBouncer refuses to run as root
-        process = subprocess.Popen(
-            [require("pgbouncer", "pgbouncer"), *as_postgres, config.name], stdout=log, stderr=log
-        )
+        command = [require("pgbouncer", "pgbouncer"), *as_postgres, config.name]
+        process = subprocess.Popen(command, stdout=log, stderr=log)
         try:
             time.sleep(1)  # it listens within milliseconds, or exits saying why
             if process.poll() is not None:

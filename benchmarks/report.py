@@ -23,7 +23,8 @@ def headline(run: BenchRun) -> int:
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in [head, ["---"] * len(head), *rows])
+    lines = ["| " + " | ".join(cells) + " |" for cells in [head, *rows]]
+    return "\n".join([lines[0], "|---" * len(head) + "|", *lines[1:]])
 
 
 def _ratio(m: Measurement | None, reference: Measurement | None, metric: str = "rps") -> str:
@@ -38,7 +39,6 @@ def _rps(m: Measurement | None) -> str:
 
 
 def _cpu(m: Measurement | None) -> str:
-    """The server's CPU time per request answered."""
     return "-" if m is None or m.stuck or m.server_cpu_s is None else f"{1000 * m.server_cpu_s / m.requests:.2f}"
 
 

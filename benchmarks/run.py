@@ -25,6 +25,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
+from typing import TypeVar
 
 from . import report, serving
 from .apps import App, all_apps, render
@@ -33,6 +34,7 @@ from .serving import REPO_ROOT, WORKLOADS, BenchRun, Measurement, Server, Server
 from .targets import evaluate
 
 README_MARKERS = ("<!-- benchmark summary: start -->", "<!-- benchmark summary: end -->")
+Number = TypeVar("Number", int, float)
 VERSIONS = ("fastapi", "starlette", "pydantic", "sqlalchemy", "asyncpg", "psycopg", "uvicorn", "uvloop")
 
 
@@ -89,7 +91,7 @@ def load_average() -> str:
     return " / ".join(f"{value:.2f}" for value in os.getloadavg()) + " (1 / 5 / 15 min)"
 
 
-def _change(before: float | None, after: float | None) -> float | None:
+def _change(before: Number | None, after: Number | None) -> Number | None:
     return None if before is None or after is None else after - before
 
 

@@ -5,7 +5,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -41,11 +40,9 @@ def require(command: str, package: str) -> str:
 
 def wrk(base_url: str, workload: str, connections: int, duration: float, max_id: int) -> dict[str, Any]:
     """One closed-loop wrk run (one thread) of ``workload``: its figures, named as Measurement's fields."""
-    command = [
-        "taskset", "-c", LOAD_CPUS, require("wrk", "wrk"), "--threads=1", f"--connections={connections}",
-        f"--duration={max(1, round(duration))}s", f"--timeout={REQUEST_TIMEOUT}s",
-        f"--script={Path(__file__).parent / 'workload.lua'}", base_url, "--", workload, str(max_id),
-    ]  # fmt: skip
+    command = ["taskset", "-c", LOAD_CPUS, require("wrk", "wrk"), "--threads=1", f"--connections={connections}",
+               f"--duration={max(1, round(duration))}s", f"--timeout={REQUEST_TIMEOUT}s",
+               f"--script={Path(__file__).parent / 'workload.lua'}", base_url, "--", workload, str(max_id)]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     for line in done.stdout.splitlines():
         if line.startswith("WRK_RESULT "):  # printed by workload.lua
@@ -106,7 +103,7 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
     def profile(self, duration: float, rows: int, raw: Path, sample: bool) -> None:
-        """One more GET /items/{id} run at c=64 while py-spy samples the server into ``raw``; its summary."""
+        """One more GET /items/{id} run at c=64 under py-spy (raw stacks into ``raw``); prints and saves a summary."""
         found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
         if found is None:
             print("  py-spy is not installed: pip install -r requirements/bench.txt")
@@ -128,13 +125,12 @@ class Server:
 
     def stop(self, timeout: float = 15) -> None:
         """SIGTERM (uvicorn runs the lifespan's cleanup), SIGKILL after ``timeout``."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
+        self.process.terminate()  # nothing if it has exited
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout)
 
 
 def _area(file: str, project_dir: Path) -> str:
