@@ -1,11 +1,5 @@
-"""What the benchmark serves: the rendered variants and the hand-written apps they are measured against.
-
-Every app is a row of data: how uvicorn starts it, which database and driver it uses, and
-which hand-written app a variant is compared with. Ratios are read against two of them:
-its minimal app (the same session mode and database, written the short way) and raw.
-"""
-
-from __future__ import annotations
+"""What the benchmark serves, as data: the rendered variants and the hand-written apps they are measured against:
+how uvicorn starts each, its database and driver, and which minimal app a variant is compared with."""
 
 import itertools
 import json
@@ -15,6 +9,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 RAW = "raw"
+DRIVERS = {("postgresql", "async"): "postgresql+asyncpg", ("postgresql", "sync"): "postgresql+psycopg",
+           ("sqlite", "async"): "sqlite+aiosqlite", ("sqlite", "sync"): "sqlite"}  # fmt: skip
+METRICS_OFF = ("postgresql", "async")  # also served with metrics=none, for the observability layer's cost
+WITHOUT_METRICS = " without metrics"  # that row's name after the variant's
 
 
 @dataclass(frozen=True)
@@ -34,51 +32,29 @@ class App:
         return self.name.replace("/", "-").replace(" ", "-")
 
 
-def _minimal(database: str, mode: str) -> App:
-    scheme = {
-        ("postgresql", "async"): "postgresql+asyncpg",
-        ("postgresql", "sync"): "postgresql+psycopg",
-        ("sqlite", "async"): "sqlite+aiosqlite",
-        ("sqlite", "sync"): "sqlite",
-    }[database, mode]
-    about = f"FastAPI + {mode} ORM, written the short way"
-    return App(f"minimal {database}/{mode}", "minimal", database, f"benchmarks.handwritten:minimal_{mode}", scheme,
-               about, factory=True)  # fmt: skip
-
-
-HANDWRITTEN = [
-    App(RAW, "floor", "postgresql", "benchmarks.handwritten:raw", "postgresql",
-        "Starlette + asyncpg, hand-written SQL", factory=True),
-    App("fastapi+asyncpg", "floor", "postgresql", "benchmarks.handwritten:fastapi_asyncpg", "postgresql",
-        "FastAPI + asyncpg, no ORM: the framework floor", factory=True),
-    App("naive tutorial", "tutorial", "postgresql", "benchmarks.naive_app:app", "postgresql+psycopg",
-        "the original FastAPI SQL tutorial's pattern"),
-]  # fmt: skip
-
-
-# The variant also served with metrics=none, for the cost of the observability layer.
-METRICS_OFF = ("postgresql", "async")
-
-
-def without_metrics(name: str) -> str:
-    return f"{name} without metrics"
-
-
 def all_apps(template: Path) -> list[App]:
     """In run order: the floors, each variant after its minimal app, the tutorial."""
     options = json.loads((template / "cookiecutter.json").read_text())
-    apps = HANDWRITTEN[:2]
+    apps = [
+        App(RAW, "floor", "postgresql", "benchmarks.handwritten:raw", "postgresql",
+            "Starlette + asyncpg, hand-written SQL", factory=True),
+        App("fastapi+asyncpg", "floor", "postgresql", "benchmarks.handwritten:fastapi_asyncpg", "postgresql",
+            "FastAPI + asyncpg, no ORM: the framework floor", factory=True),
+    ]  # fmt: skip
     for database, mode in itertools.product(options["database"], options["session_mode"]):
-        minimal = _minimal(database, mode)
+        about = f"FastAPI + {mode} ORM, written the short way"
+        minimal = App(f"minimal {database}/{mode}", "minimal", database, f"benchmarks.handwritten:minimal_{mode}",
+                      DRIVERS[database, mode], about, factory=True)  # fmt: skip
         answers = (("database", database), ("session_mode", mode))
         variant = App(f"{database}/{mode}", "variant", database, "{package}.main:app", database,
                       "the rendered project", minimal=minimal.name, answers=answers)  # fmt: skip
         apps += [minimal, variant]
         if (database, mode) == METRICS_OFF:
             off = (*answers, ("metrics", "none"))
-            about = "the rendered project, metrics=none"
-            apps.append(replace(variant, name=without_metrics(variant.name), role="overhead", about=about, answers=off))
-    return [*apps, HANDWRITTEN[2]]
+            apps.append(replace(variant, name=variant.name + WITHOUT_METRICS, role="overhead",
+                                about="the rendered project, metrics=none", answers=off))  # fmt: skip
+    return [*apps, App("naive tutorial", "tutorial", "postgresql", "benchmarks.naive_app:app", "postgresql+psycopg",
+                       "the original FastAPI SQL tutorial's pattern")]  # fmt: skip
 
 
 def render(template: Path, app: App, output_root: Path) -> Path:

@@ -1,15 +1,9 @@
-"""The benchmark's databases: a PostgreSQL database per server (bench_<pid>_<server>), or an SQLite file.
+"""A database per server (PostgreSQL's bench_<pid>_<server>, or an SQLite file), seeded; ``--pgbouncer``'s PgBouncer."""
 
-Seeding runs in a subprocess from the app's own directory, with the app's own models
-(``python -m benchmarks.databases URL MODULE ROWS``), so the schema is the one it declares.
-"""
-
-from __future__ import annotations
-
-import importlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,81 +14,105 @@ from psycopg import sql
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
-from .serving import REPO_ROOT
+from tools.serving import free_port
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PREFIX = "bench_"
+from .handwritten import Base, Item
+from .serving import require
+
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")  # may create databases
 DESCRIPTION = "Seeded by the benchmark: a short description of roughly the size a real one might have."
+DROP = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+# Transaction pooling for every database, as PG_URL's user, without passwords (loopback only, like the server).
+PGBOUNCER_INI = """\
+[databases]
+* = host={host} port={port} user={user}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {listen_port}
+auth_type = any
+pool_mode = transaction
+default_pool_size = {pool_size}
+max_client_conn = 1000
+ignore_startup_parameters = extra_float_digits
+"""
 
 
 class Postgres:
-    """A connection to the maintenance database, for creating, dropping and watching ours."""
+    """A connection to the maintenance database: creates, drops and watches ours (first, those of killed runs)."""
 
-    def __init__(self, admin_url: str) -> None:
-        self.admin_url = admin_url
+    def __init__(self) -> None:
         try:
-            self.connection = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+            self.connection = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
         except psycopg.OperationalError as error:
-            raise SystemExit(f"cannot reach PostgreSQL at {make_url(admin_url)!r}: {error}") from None
+            raise SystemExit(f"cannot reach PostgreSQL at {make_url(PG_URL)!r}: {error}") from None
+        self.drop_stale()
 
-    def url(self, database: str, scheme: str, port: int | None = None) -> str:
-        url = make_url(self.admin_url).set(drivername=scheme, database=database)
+    def name(self, label: str) -> str:
+        return f"bench_{os.getpid()}_{label}"
+
+    def url(self, label: str, scheme: str, port: int | None = None) -> str:
+        url = make_url(PG_URL).set(drivername=scheme, database=self.name(label))
         return (url.set(port=port) if port else url).render_as_string(hide_password=False)
-
-    def execute(self, statement: sql.SQL, name: str) -> None:
-        self.connection.execute(statement.format(sql.Identifier(name)))
 
     def drop_stale(self) -> None:
         """Drop databases left by runs that were killed (the pid in their name is gone)."""
-        for (name,) in self.connection.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'"):
-            pid = name.removeprefix(PREFIX).split("_", 1)[0]
-            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-                print(f"dropping {name}, left by an earlier run")
-                self.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)"), name)
+        for (name,) in self.connection.execute("SELECT datname FROM pg_database WHERE datname ~ '^bench_[0-9]+_'"):
+            if not Path(f"/proc/{name.split('_')[1]}").exists():
+                self.connection.execute(DROP.format(sql.Identifier(name)))
 
-    def sessions(self, name: str) -> int:
+    def sessions(self, label: str) -> int:
         """``pg_stat_database.sessions``: connections ever established to the database."""
-        row = self.connection.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (name,)).fetchone()
+        query = "SELECT sessions FROM pg_stat_database WHERE datname = %s"
+        row = self.connection.execute(query, (self.name(label),)).fetchone()
         return int(row[0]) if row else 0
 
     @contextmanager
-    def database(self, label: str) -> Iterator[str]:
+    def database(self, label: str) -> Iterator[None]:
         """A fresh database, dropped afterwards (also on failure or Ctrl-C)."""
-        name = f"{PREFIX}{os.getpid()}_{label}"
-        self.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)"), name)
-        self.execute(sql.SQL("CREATE DATABASE {}"), name)
+        name = sql.Identifier(self.name(label))
+        self.connection.execute(DROP.format(name))
+        self.connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
         try:
-            yield name
+            yield
         finally:
-            self.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)"), name)
+            self.connection.execute(DROP.format(name))
 
 
-def seed(cwd: Path, url: str, app_url: str, models: str, rows: int) -> float:
-    """Create the items table and fill it; seconds taken.
-
-    A project with migrations gets its tables from them (``alembic upgrade head`` with the app's
-    own URL, so that its health check finds the schema current); otherwise from ``models``'
-    metadata, importable from ``cwd``.
-    """
-    started = time.monotonic()
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    migrated = (cwd / "alembic.ini").is_file()
-    if migrated:
+def seed(project: Path | None, url: str, app_url: str, rows: int) -> float:
+    """Create the items table and fill it; seconds taken. A rendered ``project`` gets its tables from its
+    migrations, run with the app's own URL (the schema its lifespan checks), the others from handwritten's."""
+    started, engine = time.monotonic(), create_engine(url)
+    if project:
         migrate = [sys.executable, "-m", "alembic", "upgrade", "head"]
-        subprocess.run(migrate, cwd=cwd, env={**env, "DATABASE_URL": app_url}, check=True, timeout=300)
-    command = [sys.executable, "-m", "benchmarks.databases", url, models, str(rows), str(migrated)]
-    subprocess.run(command, cwd=cwd, env=env, check=True, timeout=300)
+        subprocess.run(migrate, cwd=project, env={**os.environ, "DATABASE_URL": app_url}, check=True, timeout=300)
+    else:
+        Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        items = [{"title": f"item {n}", "description": DESCRIPTION} for n in range(1, rows + 1)]
+        connection.execute(insert(Item), items)
+        connection.execute(text("ANALYZE items"))
+    engine.dispose()
     return time.monotonic() - started
 
 
-if __name__ == "__main__":
-    url, module, rows = sys.argv[1], importlib.import_module(sys.argv[2]), int(sys.argv[3])
-    engine = create_engine(url)
-    if sys.argv[4] != "True":  # not migrated
-        module.Base.metadata.drop_all(engine)
-        module.Base.metadata.create_all(engine)
-    with engine.begin() as connection:
-        items = [{"title": f"item {n}", "description": DESCRIPTION} for n in range(1, rows + 1)]
-        connection.execute(insert(module.Item.__table__), items)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("ANALYZE items"))
+@contextmanager
+def pgbouncer(pool_size: int) -> Iterator[int]:
+    """A temporary PgBouncer in front of PG_URL's server; yields the port it listens on."""
+    url, port = make_url(PG_URL), free_port()
+    with tempfile.NamedTemporaryFile("w", suffix=".ini") as config, tempfile.TemporaryFile() as log:
+        config.write(PGBOUNCER_INI.format(host=url.host or "127.0.0.1", port=url.port or 5432, listen_port=port,
+                                          user=url.username or "postgres", pool_size=pool_size))  # fmt: skip
+        config.flush()
+        as_postgres = ["-u", "postgres"] if os.geteuid() == 0 else []  # PgBouncer refuses to run as root
+        command = [require("pgbouncer", "pgbouncer"), *as_postgres, config.name]
+        process = subprocess.Popen(command, stdout=log, stderr=log)
+        try:
+            time.sleep(1)  # it listens within milliseconds, or exits saying why
+            if process.poll() is not None:
+                log.seek(0)
+                raise SystemExit(f"pgbouncer did not start:\n{log.read().decode(errors='replace')[-2000:]}")
+            print(f"pgbouncer: transaction pooling on 127.0.0.1:{port}, pool {pool_size}", flush=True)
+            yield port
+        finally:
+            process.terminate()
+            process.wait(10)

@@ -1,16 +1,7 @@
-"""The hand-written apps the variants are measured against, on the same items table.
-
-- ``raw``: Starlette + asyncpg with hand-written SQL: about the least a Python service can do.
-- ``fastapi_asyncpg``: the same SQL under FastAPI with response models: the framework's floor.
-- ``minimal_async`` / ``minimal_sync``: FastAPI + the SQLAlchemy ORM written the short way,
-  a session per request opened in the handler, ``session.get``, ``response_model``: what a
-  user would write by hand, and the floor each variant of that session mode is held to.
-
-Each is an app factory reading DATABASE_URL and DB_POOL_SIZE; pools are sized like the
-variants' (no overflow). ``GET /health`` is the benchmark's addition.
-"""
-
-from __future__ import annotations
+"""The hand-written apps the variants are measured against (see apps.py): app factories reading DATABASE_URL and
+DB_POOL_SIZE, pools sized like the variants' (no overflow). The minimal apps are FastAPI + the ORM written the
+short way (a session per request opened in the handler, ``session.get``, ``response_model``): what a user would
+write by hand."""
 
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -20,7 +11,7 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import String, Text, create_engine, select, text
+from sqlalchemy import String, Text, create_engine, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from starlette.applications import Starlette
@@ -56,46 +47,30 @@ class ItemOut(ItemIn):
     id: int
 
 
-def _settings() -> tuple[str, int]:
-    return os.environ["DATABASE_URL"], int(os.environ.get("DB_POOL_SIZE", "10"))
-
-
 @asynccontextmanager
 async def _asyncpg_pool(app: Any) -> AsyncIterator[None]:
-    url, size = _settings()
+    url, size = os.environ["DATABASE_URL"], int(os.environ["DB_POOL_SIZE"])
     app.state.pool = await asyncpg.create_pool(url, min_size=size, max_size=size)
-    try:
-        yield
-    finally:
-        await app.state.pool.close()
+    yield
+    await app.state.pool.close()
 
 
 def raw() -> Starlette:
-    def pool(request: Request) -> asyncpg.Pool:
-        return request.app.state.pool
-
     async def read_item(request: Request) -> JSONResponse:
-        row = await pool(request).fetchrow(SELECT_ONE, request.path_params["id"])
+        row = await request.app.state.pool.fetchrow(SELECT_ONE, request.path_params["id"])
         return JSONResponse(dict(row)) if row else JSONResponse({"detail": "Item not found"}, status_code=404)
 
     async def list_items(request: Request) -> JSONResponse:
         skip, limit = int(request.query_params.get("skip", 0)), int(request.query_params.get("limit", 100))
-        return JSONResponse([dict(row) for row in await pool(request).fetch(SELECT_PAGE, skip, limit)])
+        return JSONResponse([dict(row) for row in await request.app.state.pool.fetch(SELECT_PAGE, skip, limit)])
 
     async def create_item(request: Request) -> JSONResponse:
         data = await request.json()
-        row = await pool(request).fetchrow(INSERT_ONE, data["title"], data.get("description"))
+        row = await request.app.state.pool.fetchrow(INSERT_ONE, data["title"], data.get("description"))
         return JSONResponse(dict(row), status_code=201)
 
-    async def health(request: Request) -> JSONResponse:
-        await pool(request).fetchval("SELECT 1")
-        return JSONResponse({"status": "ok"})
-
-    routes = [
-        Route("/items/", list_items, methods=["GET"]), Route("/items/", create_item, methods=["POST"]),
-        Route("/items/{id:int}", read_item), Route("/health", health),
-    ]  # fmt: skip
-    return Starlette(routes=routes, lifespan=_asyncpg_pool)
+    return Starlette(routes=[Route("/items/", list_items, methods=["GET"]), Route("/items/{id:int}", read_item),
+                             Route("/items/", create_item, methods=["POST"])], lifespan=_asyncpg_pool)  # fmt: skip
 
 
 def fastapi_asyncpg() -> FastAPI:
@@ -116,25 +91,15 @@ def fastapi_asyncpg() -> FastAPI:
     async def create_item(item: ItemIn) -> Any:
         return dict(await app.state.pool.fetchrow(INSERT_ONE, item.title, item.description))
 
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        await app.state.pool.fetchval("SELECT 1")
-        return {"status": "ok"}
-
     return app
 
 
 def minimal_async() -> FastAPI:
-    url, size = _settings()
+    url, size = os.environ["DATABASE_URL"], int(os.environ["DB_POOL_SIZE"])
     engine = create_async_engine(url, pool_size=size, max_overflow=0)
     factory = async_sessionmaker(engine, expire_on_commit=False)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
-
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI()
     app.state.engine = engine
 
     @app.get("/items/{item_id}", response_model=ItemOut)
@@ -158,26 +123,15 @@ def minimal_async() -> FastAPI:
             await session.commit()
         return item
 
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        async with factory() as session:
-            await session.execute(text("SELECT 1"))
-        return {"status": "ok"}
-
     return app
 
 
 def minimal_sync() -> FastAPI:
-    url, size = _settings()
+    url, size = os.environ["DATABASE_URL"], int(os.environ["DB_POOL_SIZE"])
     engine = create_engine(url, pool_size=size, max_overflow=0)
     factory = sessionmaker(engine, expire_on_commit=False)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
-
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI()
     app.state.engine = engine
 
     @app.get("/items/{item_id}", response_model=ItemOut)
@@ -200,11 +154,5 @@ def minimal_sync() -> FastAPI:
             session.add(item)
             session.commit()
         return item
-
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        with factory() as session:
-            session.execute(text("SELECT 1"))
-        return {"status": "ok"}
 
     return app

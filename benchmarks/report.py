@@ -1,28 +1,20 @@
 """The report: a summary table (also the README's), the targets, every run with its checks, and a chart."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from .apps import RAW
-from .records import BenchRun, Measurement
-from .serving import WORKLOADS
+from .serving import WORKLOADS, BenchRun, Measurement
 from .targets import Target
 
-
-def _ratio(m: Measurement | None, reference: Measurement | None, metric: str = "rps") -> str:
-    if m is None or reference is None or m is reference or m.stuck:
-        return "-"
-    theirs = float(getattr(reference.load, metric))
-    return "- (stuck)" if reference.stuck or not theirs else f"{float(getattr(m.load, metric)) / theirs:.2f}x"
-
-
-def _rps(m: Measurement | None) -> str:
-    return "-" if m is None else ("stuck" if m.stuck else f"{m.load.rps:,.0f}")
-
-
-def _cpu(m: Measurement | None) -> str:
-    return "-" if m is None or m.stuck or m.cpu_ms_per_request is None else f"{m.cpu_ms_per_request:.2f}"
+NOTES = """\
+- "/ minimal": req/s (or p99) over the variant's minimal hand-written app's, same workload and concurrency;
+  "/ raw": over the Starlette + asyncpg app's (PostgreSQL only, so SQLite rows compare another database).
+- errors: non-2xx responses, socket errors and timeouts (no answer within 5 s). "stuck": answered nothing,
+  or still held connections 5 s after the run (a deadlock); the server is then restarted.
+- "pool out after": connections still checked out after the run (should be 0). "pg sessions +": new
+  PostgreSQL connections during the run (churn); the growth over a server's life (Servers) is the firm one.
+- "server CPU": the server's CPU time over the run (100% = one core); "CPU ms/req": per request answered.
+- wrk is closed-loop: latencies are service times at that concurrency. Only ratios within one run compare."""
 
 
 def headline(run: BenchRun) -> int:
@@ -30,118 +22,109 @@ def headline(run: BenchRun) -> int:
     return 64 if 64 in concurrencies else max(concurrencies, default=0)
 
 
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(cells) + " |" for cells in [head, *rows]]
+    return "\n".join([lines[0], "|---" * len(head) + "|", *lines[1:]])
+
+
+def _ratio(m: Measurement | None, reference: Measurement | None, metric: str = "rps") -> str:
+    if m is None or reference is None or m is reference or m.stuck:
+        return "-"
+    mine, theirs = m.value(metric), reference.value(metric)
+    return f"{mine / theirs:.2f}x" if mine is not None and theirs else "- (stuck)"
+
+
+def _rps(m: Measurement | None) -> str:
+    return "-" if m is None else ("stuck" if m.stuck else f"{m.rps:,.0f}")
+
+
+def _cpu(m: Measurement | None) -> str:
+    return "-" if m is None or m.stuck or m.server_cpu_s is None else f"{1000 * m.server_cpu_s / m.requests:.2f}"
+
+
 def summary(run: BenchRun) -> str:
     """One row per server at the headline concurrency: req/s, CPU per request, ratios on GET by id."""
     c = headline(run)
-    head = ["app", "GET req/s", "CPU ms/req", "list req/s", "list CPU ms/req", "POST req/s",
-            "GET / minimal", "list / minimal", "GET / raw"]  # fmt: skip
-    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    for server in run.servers:
-        get, listed, post = (run.find(server.name, workload, c) for workload in ("get", "list", "create"))
-        name = f"{server.name} ({server.about})" if server.role != "variant" else f"**{server.name}** (rendered)"
-        cells = [name, _rps(get), _cpu(get), _rps(listed), _cpu(listed), _rps(post),
-                 _ratio(get, run.find(server.minimal, "get", c)), _ratio(listed, run.find(server.minimal, "list", c)),
-                 _ratio(get, run.find(RAW, "get", c))]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    rows = []
+    for app in (server.app for server in run.servers):
+        get, listed, post = (run.find(app.name, workload, c) for workload in ("get", "list", "create"))
+        minimal_get, minimal_list = (run.find(app.minimal, workload, c) for workload in ("get", "list"))
+        name = f"**{app.name}** (rendered)" if app.role == "variant" else f"{app.name} ({app.about})"
+        rows.append([name, _rps(get), _cpu(get), _rps(listed), _cpu(listed), _rps(post), _ratio(get, minimal_get),
+                     _ratio(listed, minimal_list), _ratio(get, run.find(RAW, "get", c))])  # fmt: skip
+    return _table(["app", "GET req/s", "CPU ms/req", "list req/s", "list CPU ms/req", "POST req/s",
+                   "GET / minimal", "list / minimal", "GET / raw"], rows)  # fmt: skip
 
 
-def _errors(m: Measurement) -> str:
-    text = "0" if not m.load.errors else f"**{m.load.errors}** ({m.load.timeouts} timeouts)"
-    return text + (f" **stuck** ({m.load.requests} answered)" if m.stuck else "")
+def run_row(run: BenchRun, m: Measurement) -> list[str]:
+    """One run's cells in the "Every run" table (also the progress line)."""
+    minimal = run.find(run.server(m.server).app.minimal, m.workload, m.concurrency)
+    errors = "0" if not m.errors else f"**{m.errors}** ({m.timeouts} timeouts)"
+    return [
+        m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.rps:,.0f}", f"{m.p50_ms:.1f}", f"{m.p99_ms:.1f}",
+        errors + (f" **stuck** ({m.requests} answered)" if m.stuck else ""), _ratio(m, minimal),
+        _ratio(m, minimal, "p99_ms"), _ratio(m, run.find(RAW, m.workload, m.concurrency)),
+        "-" if m.server_cpu_s is None else f"{m.server_cpu_s / m.duration_s:.0%}", _cpu(m),
+        "no answer" if m.pool_checked_out is None else str(m.pool_checked_out),
+        "-" if m.sessions_growth is None else f"+{m.sessions_growth}",
+    ]  # fmt: skip
 
 
-def table(run: BenchRun) -> str:
-    head = ["server", "workload", "c", "req/s", "p50 ms", "p99 ms", "errors", "/ minimal", "p99 / minimal",
-            "/ raw", "server CPU", "CPU ms/req", "pool out after", "pg sessions +"]  # fmt: skip
-    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    order = {server.name: index for index, server in enumerate(run.servers)}
-    workloads = list(WORKLOADS)
-    for m in sorted(run.measurements, key=lambda m: (workloads.index(m.workload), m.concurrency, order[m.server])):
-        record = run.server(m.server)
-        minimal = run.find(record.minimal, m.workload, m.concurrency) if record and record.minimal else None
-        cells = [
-            m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.load.rps:,.0f}", f"{m.load.p50_ms:.1f}",
-            f"{m.load.p99_ms:.1f}", _errors(m), _ratio(m, minimal), _ratio(m, minimal, "p99_ms"),
-            _ratio(m, run.find(RAW, m.workload, m.concurrency)),
-            "-" if m.cpu_share is None else f"{m.cpu_share:.0%}", _cpu(m),
-            "no answer" if m.pool_checked_out is None else str(m.pool_checked_out),
-            "-" if m.sessions_growth is None else f"+{m.sessions_growth}",
-        ]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def every_run(run: BenchRun) -> str:
+    workloads, names = list(WORKLOADS), [server.app.name for server in run.servers]
+    runs = sorted(run.measurements, key=lambda m: (workloads.index(m.workload), m.concurrency, names.index(m.server)))
+    return _table(["server", "workload", "c", "req/s", "p50 ms", "p99 ms", "errors", "/ minimal", "p99 / minimal",
+                   "/ raw", "server CPU", "CPU ms/req", "pool out after", "pg sessions +"],
+                  [run_row(run, m) for m in runs])  # fmt: skip
 
 
 def servers(run: BenchRun) -> str:
-    lines = ["| server | pool (size + overflow) | startup s | seed s | restarts (stuck) | pg sessions growth |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
-    for s in run.servers:
-        pool = f"{s.pool.get('pool', '?')} ({s.pool.get('size')} + {s.pool.get('max_overflow')})"
-        growth = "-" if s.sessions_growth is None else f"+{s.sessions_growth}"
-        lines.append(f"| {s.name} | {pool} | {s.startup_s:.1f} | {s.seed_s:.1f} | {s.restarts} | {growth} |")
-    return "\n".join(lines)
-
-
-NOTES = """\
-- "/ minimal": req/s (or p99) over that of the variant's minimal hand-written app, same session
-  mode and database, same workload and concurrency; "/ raw": over the Starlette + asyncpg app's
-  (PostgreSQL only, so SQLite rows compare a different database).
-- errors: non-2xx responses + socket errors + timeouts (no answer within 5 s). "stuck": answered
-  nothing, or still held connections 5 s after the run (a deadlock); the server is restarted.
-- "pool out after": connections still checked out once the run ended (should be 0). "pg sessions
-  +": growth of pg_stat_database.sessions during the run (new connections: churn); a backend is
-  counted when it first ends a transaction, so the growth over a server's life is the firm figure.
-- "server CPU": the server's CPU time over the run's length (100% = one core: CPU-bound);
-  "CPU ms/req": that time per request served, the framework + ORM cost of one request.
-- wrk is closed-loop (a connection sends its next request once answered): latencies are service
-  times at that concurrency. Only ratios within one run are comparable; the load average is noted."""
+    rows = [[s.app.name, f"{s.pool.get('pool', '?')} ({s.pool.get('size')} + {s.pool.get('max_overflow')})",
+             f"{s.startup_s:.1f}", f"{s.seed_s:.1f}", str(s.restarts),
+             "-" if s.sessions_growth is None else f"+{s.sessions_growth}"] for s in run.servers]  # fmt: skip
+    return _table(["server", "pool (size + overflow)", "startup s", "seed s", "restarts (stuck)",
+                   "pg sessions growth"], rows)  # fmt: skip
 
 
 def markdown(run: BenchRun, targets: list[Target]) -> str:
     settings = "\n".join(f"- {key}: {value}" for key, value in run.meta.items())
-    checklist = "\n".join(f"- {t.mark}: {t.description} -- {t.evidence}" for t in targets)
+    marks = {True: "[x] met", False: "[ ] MISSED", None: "[-] not measured"}
+    checklist = "\n".join(f"- {marks[t.met]}: {t.description} -- {t.evidence}" for t in targets)
     return "\n\n".join([
         f"# Benchmark results: {run.meta['mode']} run, {run.meta['started']}", settings,
         f"## Summary at c={headline(run)}", summary(run), "## Targets (measured, not asserted)", checklist,
-        "## Every run", table(run), "## Servers", servers(run), "## Notes", NOTES,
+        "## Every run", every_run(run), "## Servers", servers(run), "## Notes", NOTES,
     ]) + "\n"  # fmt: skip
 
 
 def chart(run: BenchRun, path: Path) -> None:
     """Requests/s and p99 per workload, grouped by concurrency, one bar per server."""
     try:
-        import matplotlib
+        import matplotlib.pyplot as plt
     except ImportError:
         print("no chart: matplotlib is not installed (pip install -r requirements/bench.txt)")
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt.switch_backend("agg")
     workloads = [name for name in WORKLOADS if any(m.workload == name for m in run.measurements)]
     concurrencies = sorted({m.concurrency for m in run.measurements})
-    names = [server.name for server in run.servers]
-    width = 0.8 / max(1, len(names))
+    names = [server.app.name for server in run.servers]
+    width = 0.8 / len(names)
     figure, axes = plt.subplots(2, len(workloads), figsize=(5 * len(workloads), 8), squeeze=False)
     for column, workload in enumerate(workloads):
         for row, (metric, label) in enumerate((("rps", "requests/s"), ("p99_ms", "p99 latency (ms, log)"))):
             axis = axes[row][column]
             for index, name in enumerate(names):
                 runs = [run.find(name, workload, c) for c in concurrencies]
-                values = [float("nan") if m is None or m.stuck else float(getattr(m.load, metric)) for m in runs]
                 positions = [c + (index - (len(names) - 1) / 2) * width for c in range(len(concurrencies))]
-                axis.bar(positions, values, width, label=name)
+                axis.bar(positions, [float("nan") if m is None or m.stuck else m.value(metric) for m in runs], width,
+                         label=name)  # fmt: skip
                 for position, m in zip(positions, runs, strict=True):
                     if row == 0 and m is not None and m.stuck:
                         axis.text(position, 0, " stuck", rotation=90, ha="center", va="bottom", fontsize=7)
-            axis.set_xticks(range(len(concurrencies)), [f"c={c}" for c in concurrencies])
-            axis.set_ylabel(label)
+            axis.set(xticks=range(len(concurrencies)), xticklabels=[f"c={c}" for c in concurrencies], ylabel=label,
+                     title=WORKLOADS[workload] if row == 0 else "", yscale="log" if row else "linear")  # fmt: skip
             axis.grid(axis="y", alpha=0.3)
-            if row == 0:
-                axis.set_title(WORKLOADS[workload])
-            elif any(bar.get_height() > 0 for bar in axis.patches):
-                axis.set_yscale("log")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(6, len(names)), frameon=False)
+    figure.legend(*axes[0][0].get_legend_handles_labels(), loc="lower center", ncol=min(6, len(names)), frameon=False)
     figure.suptitle(f"Rendered variants, their minimal hand-written apps and the floors ({run.meta['mode']} run)")
     figure.tight_layout(rect=(0, 0.08, 1, 0.97))
     figure.savefig(path, dpi=100)

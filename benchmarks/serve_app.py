@@ -1,22 +1,16 @@
-"""Serves any benchmarked app unchanged, plus ``GET /__bench/pool``: its pool's checked-out connections.
-
-``BENCH_APP`` names the app (``items_service.main:app``, run from the rendered project's
-directory), or an app factory with ``BENCH_FACTORY=1``. The pool is ``app.state.engine``'s
-(SQLAlchemy, set in the app's lifespan) or ``app.state.pool`` (asyncpg).
-"""
-
-from __future__ import annotations
+"""Serves any benchmarked app (``BENCH_APP``; an app factory with ``BENCH_FACTORY=1``) unchanged, plus
+``GET /__bench/pool``: the checked-out connections of its ``app.state.engine`` (SQLAlchemy) or ``app.state.pool``."""
 
 import importlib
-import json
 import os
 from collections import Counter
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
+from starlette.responses import JSONResponse
 
-from . import POOL_PATH
+from .serving import POOL_PATH
 
 _module, _, _attribute = os.environ["BENCH_APP"].partition(":")
 inner: Any = getattr(importlib.import_module(_module), _attribute)
@@ -30,8 +24,7 @@ def pool_status() -> dict[str, Any]:
         return {"pool": "asyncpg", "checked_out": size - inner.state.pool.get_idle_size(), "size": size,
                 "max_overflow": 0}  # fmt: skip
     pool = inner.state.engine.pool  # an AsyncEngine's pool is its sync engine's
-    if isinstance(pool, QueuePool):
-        # QueuePool has no public accessor for its overflow limit.
+    if isinstance(pool, QueuePool):  # which has no public accessor for its overflow limit
         counts = {"checked_out": pool.checkedout(), "size": pool.size(), "max_overflow": pool._max_overflow}
     else:
         if id(pool) not in _open:  # the first probe comes right after start-up, when nothing is checked out
@@ -44,9 +37,6 @@ def pool_status() -> dict[str, Any]:
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http" and scope["path"] == POOL_PATH:
-        body = json.dumps(pool_status()).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-        return
-    await inner(scope, receive, send)
+        await JSONResponse(pool_status())(scope, receive, send)
+    else:
+        await inner(scope, receive, send)

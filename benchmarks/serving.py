@@ -1,32 +1,31 @@
-"""Serving one app under uvicorn and loading it with wrk: start, probe, measure CPU, stop."""
-
-from __future__ import annotations
+"""One app under load: serving it with uvicorn, loading it with wrk, probing its pool and CPU time, sampling it
+with py-spy; and the records of what a run measured."""
 
 import json
 import os
+import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.serving import free_port, wait_until_healthy
+from tools.serving import free_port
 
-from . import POOL_PATH
+from .apps import App
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LUA_SCRIPT = Path(__file__).resolve().parent / "workload.lua"
+POOL_PATH = "/__bench/pool"  # served by serve_app: the app's checked-out connections
+SERVER_CPUS, LOAD_CPUS = "0", "1"  # taskset CPU lists (util-linux): the server on one core, wrk on the other
 REQUEST_TIMEOUT = 5  # seconds before wrk counts a request as timed out
-WORKLOADS = {
-    "get": "GET /items/{id}",
-    "list": "GET /items/?limit=20",
-    "create": "POST /items/",
-    "mix": "90/10 read/write",
-}
+WORKLOADS = {"get": "GET /items/{id}", "list": "GET /items/?limit=20", "create": "POST /items/",
+             "mix": "90/10 read/write"}  # fmt: skip
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<file>.*?)(?::\d+)?\)$")  # py-spy's "function (path/file.py:123)"
+_LIBRARY_ROOT = re.compile(r"site-packages/|/lib/python3\.\d+/")
 # Settings of the apps and uvicorn: the harness passes the ones it means, none from the shell.
 _CONFIG_PREFIXES = ("DATABASE_URL", "DB_", "THREAD_POOL_SIZE", "UVICORN_", "BENCH_", "MAX_BODY_SIZE", "CORS_")
 
@@ -39,69 +38,45 @@ def require(command: str, package: str) -> str:
     return found
 
 
-def pinned(command: list[str], cpus: str | None) -> list[str]:
-    """Prefix ``command`` with ``taskset -c cpus`` when asked and available."""
-    return ["taskset", "-c", cpus, *command] if cpus and shutil.which("taskset") else command
-
-
-@dataclass
-class LoadResult:
-    """What one wrk run measured; latencies in milliseconds."""
-
-    requests: int
-    duration_s: float
-    p50_ms: float
-    p99_ms: float
-    non2xx: int
-    socket_errors: int
-    timeouts: int
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.duration_s if self.duration_s else 0.0
-
-    @property
-    def errors(self) -> int:
-        return self.non2xx + self.socket_errors + self.timeouts
-
-
-def wrk(base_url: str, workload: str, connections: int, duration: float, max_id: int, cpus: str) -> LoadResult:
-    """One closed-loop wrk run (one thread) of ``workload``; workload.lua prints the numbers as JSON."""
-    command = [
-        require("wrk", "wrk"), "--threads=1", f"--connections={connections}", f"--duration={max(1, round(duration))}s",
-        f"--timeout={REQUEST_TIMEOUT}s", f"--script={LUA_SCRIPT}", base_url, "--", workload, str(max_id),
-    ]  # fmt: skip
-    done = subprocess.run(pinned(command, cpus), capture_output=True, text=True, timeout=duration + 60, check=False)
+def wrk(base_url: str, workload: str, connections: int, duration: float, max_id: int) -> dict[str, Any]:
+    """One closed-loop wrk run (one thread) of ``workload``: its figures, named as Measurement's fields."""
+    command = ["taskset", "-c", LOAD_CPUS, require("wrk", "wrk"), "--threads=1", f"--connections={connections}",
+               f"--duration={max(1, round(duration))}s", f"--timeout={REQUEST_TIMEOUT}s",
+               f"--script={Path(__file__).parent / 'workload.lua'}", base_url, "--", workload, str(max_id)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     for line in done.stdout.splitlines():
-        if line.startswith("WRK_RESULT "):
+        if line.startswith("WRK_RESULT "):  # printed by workload.lua
             r = json.loads(line.removeprefix("WRK_RESULT "))
-            return LoadResult(
-                r["requests"], r["duration_us"] / 1e6, r["p50_us"] / 1e3, r["p99_us"] / 1e3, r["non2xx"],
-                r["connect"] + r["read"] + r["write"], r["timeout"],
-            )  # fmt: skip
+            duration_s = r["duration_us"] / 1e6
+            errors = r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
+            return {"requests": r["requests"], "duration_s": duration_s, "rps": r["requests"] / duration_s,
+                    "p50_ms": r["p50_us"] / 1e3, "p99_ms": r["p99_us"] / 1e3, "errors": errors,
+                    "timeouts": r["timeout"]}  # fmt: skip
     raise RuntimeError(f"wrk printed no result (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
 class Server:
-    """One app under uvicorn: one worker, no reload, no access log, optionally pinned to CPUs."""
+    """One app under uvicorn through serve_app (which adds the pool probe): one worker, no access log, pinned."""
 
-    def __init__(self, target: str, cwd: Path, env: dict[str, str], log: Path, cpus: str, args: list[str]) -> None:
-        self.log = log
-        port = free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        command = [
-            sys.executable, "-m", "uvicorn", target, "--host=127.0.0.1", f"--port={port}", "--workers=1",
-            "--no-access-log", "--log-level=warning", *args,
-        ]  # fmt: skip
+    def __init__(self, app: App, cwd: Path, env: dict[str, str], log: Path) -> None:
+        self.app, self.cwd, self.log = app, cwd, log
         clean = {key: value for key, value in os.environ.items() if not key.startswith(_CONFIG_PREFIXES)}
-        env = {**clean, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", **env}
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(pinned(command, cpus), cwd=cwd, env=env, stdout=out, stderr=out)
+        self.env = {**clean, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", **env}
 
-    def wait_ready(self, timeout: float = 60) -> float:
-        """Seconds until /health answered 200."""
-        tail = lambda: "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])  # noqa: E731
-        return wait_until_healthy(self.base_url, self.process, timeout, log=tail)
+    def start(self) -> float:
+        """Start uvicorn; seconds until the pool probe answered (uvicorn answers once the app's lifespan started)."""
+        started, port = time.monotonic(), free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        command = ["taskset", "-c", SERVER_CPUS, sys.executable, "-m", "uvicorn", "benchmarks.serve_app:app",
+                   f"--port={port}", "--host=127.0.0.1", "--workers=1", "--no-access-log",
+                   "--log-level=warning"]  # fmt: skip
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(command, cwd=self.cwd, env=self.env, stdout=out, stderr=out)
+        if self.wait_pool_idle(timeout=60) != 0:
+            self.stop()
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+            raise RuntimeError(f"{self.app.name} did not start (exit {self.process.returncode}):\n{tail}")
+        return time.monotonic() - started
 
     def pool(self, timeout: float = 5) -> dict[str, Any]:
         with urllib.request.urlopen(self.base_url + POOL_PATH, timeout=timeout) as response:  # noqa: S310 - loopback
@@ -110,39 +85,139 @@ class Server:
     def wait_pool_idle(self, timeout: float = 5) -> int | None:
         """Connections still checked out once in-flight requests had ``timeout`` s; None: no answer (stuck)."""
         deadline = time.monotonic() + timeout
-        checked_out = None
-        while time.monotonic() < deadline and checked_out != 0:
+        while True:
             try:
                 checked_out = int(self.pool(max(0.5, deadline - time.monotonic()))["checked_out"])
             except OSError:  # refused, reset or timed out (URLError is an OSError)
                 checked_out = None
-            time.sleep(0.05 if checked_out else 0)
-        return checked_out
+            if checked_out == 0 or self.process.poll() is not None or time.monotonic() > deadline:
+                return checked_out
+            time.sleep(0.05)
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the server and its worker processes so far (Linux /proc)."""
+        """User + system CPU time of the server so far, all its threads (Linux /proc); None once it is gone."""
         try:
-            tasks = Path(f"/proc/{self.process.pid}/task").iterdir()
-            children = [int(c) for task in tasks for c in (task / "children").read_text().split()]
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            children = []
-        times = [_cpu_seconds(pid) for pid in (self.process.pid, *children)]
-        return None if times[0] is None else sum(t for t in times if t is not None)
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def profile(self, duration: float, rows: int, raw: Path, sample: bool) -> None:
+        """One more GET /items/{id} run at c=64 under py-spy (raw stacks into ``raw``); prints and saves a summary."""
+        found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+        if found is None:
+            print("  py-spy is not installed: pip install -r requirements/bench.txt")
+            return
+        # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike.
+        command = [found, "record", f"--pid={self.process.pid}", f"--duration={max(1, round(duration))}", "--rate=250",
+                   "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}"]  # fmt: skip
+        sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wrk(self.base_url, "get", 64, duration, rows)
+        _, stderr = sampler.communicate(timeout=60)
+        self.wait_pool_idle()
+        if not raw.exists():
+            print(f"  py-spy failed: {stderr.decode(errors='replace').strip()}")
+            return
+        summary = f"{self.app.name}, GET /items/{{id}}, c=64\n{summarize(raw, self.cwd)}\n"
+        name = f"sample-profile-{self.app.label}.txt" if sample else f"{raw.stem}-summary.txt"
+        raw.with_name(name).write_text(summary)
+        print(summary)
 
     def stop(self, timeout: float = 15) -> None:
         """SIGTERM (uvicorn runs the lifespan's cleanup), SIGKILL after ``timeout``."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
+        self.process.terminate()  # nothing if it has exited
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout)
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+def _area(file: str, project_dir: Path) -> str:
+    """The library (or part of the app) a source file belongs to."""
+    if "site-packages/" in file:
+        return file.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if file.startswith(str(project_dir)):
+        return "the app"
+    stdlib = re.split(r"/lib/python3\.\d+/", file, maxsplit=1)
+    return f"stdlib {stdlib[1].split('/', 1)[0].removesuffix('.py')}" if len(stdlib) == 2 else file or "native"
+
+
+def _short(function: str, file: str) -> str:
+    return f"{function} ({_LIBRARY_ROOT.split(file)[-1]})"
+
+
+def summarize(raw: Path, project_dir: Path, top: int = 15) -> str:
+    """Self time by library and by function, and inclusive time by function."""
+    tables = {"Self time by library": Counter[str](), "Self time by function": Counter[str](),
+              "Inclusive time by function": Counter[str]()}  # fmt: skip
+    by_library, by_function, inclusive = tables.values()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [(m["function"], m["file"]) for m in map(_FRAME.match, stack.split(";")) if m]
+        if frames and count.isdigit():
+            by_library[_area(frames[-1][1], project_dir)] += int(count)
+            by_function[_short(*frames[-1])] += int(count)
+            inclusive.update(dict.fromkeys({_short(*frame) for frame in frames}, int(count)))
+    total = by_library.total()
+    if not total:
+        return "no samples (py-spy needs ptrace permission to attach)"
+    lines = [f"{total} samples of the thread holding the GIL"]
+    for title, counter in tables.items():
+        lines += [f"{title}:", *(f"  {100 * n / total:5.1f}%  {name}" for name, n in counter.most_common(top))]
+    return "\n".join(lines)
+
+
+@dataclass
+class Measurement:
+    """One wrk run against one server (latencies in milliseconds), and the checks made after it."""
+
+    server: str
+    workload: str
+    concurrency: int
+    requests: int
+    duration_s: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # non-2xx responses, socket errors and timeouts
+    timeouts: int  # no answer within REQUEST_TIMEOUT
+    pool_checked_out: int | None  # after the run; None: the server did not answer the probe
+    sessions_growth: int | None  # pg_stat_database.sessions after minus before (None: SQLite)
+    server_cpu_s: float | None = None  # CPU time the server used during the run
+
+    @property
+    def stuck(self) -> bool:
+        """Answered nothing, or still held connections (or ignored the probe) 5 s after the load stopped."""
+        return self.requests == 0 or self.pool_checked_out != 0
+
+    def value(self, metric: str) -> float | None:
+        """``rps`` or ``p99_ms``; None when stuck, where there is nothing to compare."""
+        return None if self.stuck else float(getattr(self, metric))
+
+
+@dataclass
+class ServerRecord:
+    app: App
+    pool: dict[str, Any] = field(default_factory=dict)  # the pool probe after start-up
+    startup_s: float = 0.0
+    seed_s: float = 0.0
+    sessions_growth: int | None = None  # over the server's whole life, start-up included
+    restarts: int = 0  # times it was stuck and restarted
+
+
+@dataclass
+class BenchRun:
+    meta: dict[str, Any]
+    servers: list[ServerRecord] = field(default_factory=list)
+    measurements: list[Measurement] = field(default_factory=list)
+
+    def server(self, name: str) -> ServerRecord:
+        return next(server for server in self.servers if server.app.name == name)
+
+    def find(self, server: str | None, workload: str, concurrency: int) -> Measurement | None:
+        key = (server, workload, concurrency)
+        return next((m for m in self.measurements if (m.server, m.workload, m.concurrency) == key), None)
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")

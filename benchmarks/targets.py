@@ -1,24 +1,17 @@
 """The project's performance targets, evaluated on one run's measurements (reported, never asserted).
 
-Every variant is held to the minimal hand-written app of its session mode and database,
-measured in the same run: at least as many requests per second on reads (aim: 1.2x, safer and
-faster than writing it by hand) and on writes, a GET p99 no worse, no errors, no connection
-churn. async/PostgreSQL is also held to a fifth of the raw Starlette + asyncpg baseline.
+Every variant is held to the minimal hand-written app of its session mode and database, measured
+in the same run (aim 1.2x its req/s: safer and faster than writing it by hand).
 """
 
-from __future__ import annotations
-
+import itertools
 from dataclasses import dataclass
 
-from .apps import RAW, without_metrics
-from .records import BenchRun, Measurement
-from .serving import WORKLOADS
+from .apps import RAW, WITHOUT_METRICS
+from .serving import WORKLOADS, BenchRun, ServerRecord
 
-CONCURRENCIES = (16, 64)
-MIN_VS_MINIMAL = 1.0
-AIM_VS_MINIMAL = 1.2
-MIN_VS_RAW = 0.2
-RAW_TARGET = ("postgresql/async", "get", 64)
+MIN_VS_MINIMAL, AIM_VS_MINIMAL = 1.0, 1.2
+MIN_VS_RAW = 0.2  # postgresql/async on GET by id at c=64
 MAX_METRICS_COST = 0.05  # req/s with metrics at least 95% of without, on GET by id at c=64
 
 
@@ -28,105 +21,72 @@ class Target:
     met: bool | None  # None: not measured in this run
     evidence: str
 
-    @property
-    def mark(self) -> str:
-        return {True: "[x] met", False: "[ ] MISSED", None: "[-] not measured"}[self.met]
-
 
 def evaluate(run: BenchRun) -> list[Target]:
     targets = []
     for server in run.servers:
-        if server.role == "variant" and server.minimal:
-            name, minimal = server.name, server.minimal
+        name, minimal = server.app.name, server.app.minimal
+        if server.app.role == "variant" and minimal:
+            bar = f"{name} req/s >= {MIN_VS_MINIMAL}x {minimal} on"
             targets += [
-                _compare(run, name, minimal, ("get", "list"), "rps", f"{name} req/s >= {MIN_VS_MINIMAL}x {minimal} "
-                         f"on GET by id and list at c=16 and 64 (aim {AIM_VS_MINIMAL}x)"),
-                _compare(run, name, minimal, ("create",), "rps", f"{name} req/s >= {MIN_VS_MINIMAL}x {minimal} "
-                         "on POST at c=16 and 64"),
-                _compare(run, name, minimal, ("get",), "p99_ms", f"{name} GET p99 <= {minimal}'s at c=16 and 64"),
+                _compare(run, name, minimal, "rps", ("get", "list"),
+                         f"{bar} GET by id and list at c=16 and 64 (aim {AIM_VS_MINIMAL}x)"),
+                _compare(run, name, minimal, "rps", ("create",), f"{bar} POST at c=16 and 64"),
+                _compare(run, name, minimal, "p99_ms", ("get",), f"{name} GET p99 <= {minimal}'s at c=16 and 64"),
                 _clean(run, name),
             ]  # fmt: skip
-            if server.database == "postgresql":
-                targets.append(_churn(run, name))
-        elif server.role == "overhead":
-            name = server.name.removesuffix(without_metrics(""))
-            targets += [
-                _compare(run, name, server.name, ("get",), "rps", f"{name}: metrics cost <= {MAX_METRICS_COST:.0%} "
-                         f"of req/s on GET by id at c=64 (vs {server.name})", (64,), 1 - MAX_METRICS_COST),
-                _clean(run, server.name),
-            ]  # fmt: skip
-    variant, workload, c = RAW_TARGET
-    targets.append(_compare(run, variant, RAW, (workload,), "rps", f"{variant} req/s >= {MIN_VS_RAW}x raw on "
-                            f"{WORKLOADS[workload]} at c={c}", (c,), MIN_VS_RAW))  # fmt: skip
-    return targets
+            if server.app.database == "postgresql":
+                targets.append(_churn(server))
+        elif server.app.role == "overhead":
+            measured = name.removesuffix(WITHOUT_METRICS)
+            cost = f"{measured}: metrics cost <= {MAX_METRICS_COST:.0%} of req/s on GET by id at c=64 (vs {name})"
+            targets += [_compare(run, measured, name, "rps", ("get",), cost, (64,), 1 - MAX_METRICS_COST),
+                        _clean(run, name)]  # fmt: skip
+    description = f"postgresql/async req/s >= {MIN_VS_RAW}x raw on {WORKLOADS['get']} at c=64"
+    return [*targets, _compare(run, "postgresql/async", RAW, "rps", ("get",), description, (64,), MIN_VS_RAW)]
 
 
-def _value(m: Measurement, metric: str) -> float:
-    return float(getattr(m.load, metric))
-
-
-def _compare(
-    run: BenchRun,
-    server: str,
-    reference: str,
-    workloads: tuple[str, ...],
-    metric: str,
-    description: str,
-    concurrencies: tuple[int, ...] = CONCURRENCIES,
-    bound: float = MIN_VS_MINIMAL,
-) -> Target:
-    """Ratios of ``metric`` to ``reference`` on each workload and concurrency both ran.
-
-    req/s must reach ``bound`` times the reference's, p99 stay at or below it. Where the reference
-    answered nothing (the tutorial's deadlock) there is no ratio; where ``server`` did, it is a miss.
-    """
+def _compare(run: BenchRun, server: str, reference: str, metric: str, workloads: tuple[str, ...], description: str,
+             concurrencies: tuple[int, ...] = (16, 64), bound: float = MIN_VS_MINIMAL) -> Target:  # fmt: skip
+    """Ratios of ``metric`` to ``reference``'s on each workload and concurrency both ran: req/s must reach ``bound``
+    times the reference's, p99 stay at or below it. A stuck reference (the tutorial's deadlock) gives no ratio;
+    a stuck ``server`` is a miss."""
     higher_is_better = metric == "rps"
     ratios, notes = [], []
-    for workload in workloads:
-        for c in concurrencies:
-            mine, theirs = run.find(server, workload, c), run.find(reference, workload, c)
-            if mine is None or theirs is None:
-                continue
-            where = f"{WORKLOADS[workload]} c={c}"
-            if mine.stuck:
-                ratios.append(0.0 if higher_is_better else float("inf"))
-                notes.append(f"{where} stuck")
-            elif theirs.stuck or not _value(theirs, metric):
-                notes.append(f"{where} {reference} stuck, no ratio")
-            else:
-                a, b = _value(mine, metric), _value(theirs, metric)
-                ratios.append(a / b)
-                notes.append(f"{where} {a / b:.2f}x ({a:,.1f} vs {b:,.1f})")
+    for workload, c in itertools.product(workloads, concurrencies):
+        mine, theirs = run.find(server, workload, c), run.find(reference, workload, c)
+        if mine is None or theirs is None:
+            continue
+        where, a, b = f"{WORKLOADS[workload]} c={c}", mine.value(metric), theirs.value(metric)
+        if a is None:
+            ratios.append(0.0 if higher_is_better else float("inf"))
+            notes.append(f"{where} stuck")
+        elif not b:
+            notes.append(f"{where} {reference} stuck, no ratio")
+        else:
+            ratios.append(a / b)
+            notes.append(f"{where} {a / b:.2f}x ({a:,.1f} vs {b:,.1f})")
     if not ratios:
         return Target(description, None, "; ".join(notes) or "not in this run")
     worst = min(ratios) if higher_is_better else max(ratios)
     met = worst >= bound if higher_is_better else worst <= bound
-    margin = (worst - bound) / bound if higher_is_better else (bound - worst) / bound
-    verdict = f"worst {worst:.2f}x: {'met' if met else 'missed'} by {abs(margin):.0%}"
-    return Target(description, met, f"{verdict}; " + "; ".join(notes))
+    verdict = f"worst {worst:.2f}x: {'met' if met else 'missed'} by {abs(worst - bound) / bound:.0%}"
+    return Target(description, met, "; ".join([verdict, *notes]))
 
 
 def _clean(run: BenchRun, server: str) -> Target:
-    runs = [m for m in run.measurements if m.server == server]
     description = f"{server}: 0 errors and timeouts, never stuck, every connection back after each run"
+    runs = [m for m in run.measurements if m.server == server]
     if not runs:
         return Target(description, None, "not in this run")
-    errors = sum(m.load.errors for m in runs)
-    timeouts = sum(m.load.timeouts for m in runs)
-    dirty = [f"{WORKLOADS[m.workload]} c={m.concurrency}" for m in runs if not m.clean]
-    evidence = f"{errors} errors ({timeouts} timeouts) over {len(runs)} runs" + (
-        f"; not clean: {', '.join(dirty)}" if dirty else ""
-    )
-    return Target(description, not dirty, evidence)
+    dirty = [f"{WORKLOADS[m.workload]} c={m.concurrency}" for m in runs if m.errors or m.stuck]
+    evidence = f"{sum(m.errors for m in runs)} errors ({sum(m.timeouts for m in runs)} timeouts) over {len(runs)} runs"
+    return Target(description, not dirty, evidence + (f"; not clean: {', '.join(dirty)}" if dirty else ""))
 
 
-def _churn(run: BenchRun, server: str) -> Target:
-    record = run.server(server)
-    description = f"{server}: no connection churn (pg sessions growth <= pool capacity over the server's life)"
-    if record is None or record.sessions_growth is None or record.pool_capacity is None:
+def _churn(server: ServerRecord) -> Target:
+    description = f"{server.app.name}: no connection churn (pg sessions growth <= pool capacity over the server's life)"
+    if server.sessions_growth is None or not server.pool:
         return Target(description, None, "not measured")
-    return Target(
-        description,
-        record.sessions_growth <= record.pool_capacity,
-        f"+{record.sessions_growth} sessions (pool capacity {record.pool_capacity})",
-    )
+    growth, capacity = server.sessions_growth, int(server.pool["size"]) + int(server.pool["max_overflow"])
+    return Target(description, growth <= capacity, f"+{growth} sessions (pool capacity {capacity})")

@@ -14,31 +14,37 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import ROOT, run
 
-from benchmarks.apps import RAW, all_apps
-from benchmarks.records import BenchRun, Measurement, ServerRecord
+from benchmarks.apps import RAW, App, all_apps
 from benchmarks.run import README_MARKERS, write_readme
-from benchmarks.serving import LoadResult
+from benchmarks.serving import BenchRun, Measurement, ServerRecord
 from benchmarks.targets import Target, evaluate
 
 VARIANT, MINIMAL = "postgresql/async", "minimal postgresql/async"
 
 
-def load(rps: float, *, p99_ms: float = 10.0, errors: int = 0) -> LoadResult:
-    return LoadResult(requests=int(rps * 10), duration_s=10.0, p50_ms=5.0, p99_ms=p99_ms, non2xx=errors,
-                      socket_errors=0, timeouts=0)  # fmt: skip
+def load(rps: float, *, p99_ms: float = 10.0, errors: int = 0) -> dict[str, Any]:
+    """wrk's figures for a 10 s run at ``rps``."""
+    return {"requests": int(rps * 10), "duration_s": 10.0, "rps": rps, "p50_ms": 5.0, "p99_ms": p99_ms,
+            "errors": errors, "timeouts": 0}  # fmt: skip
 
 
-def bench_run(rows: list[tuple[str, str, int, LoadResult]]) -> BenchRun:
+def measurement(server: str, workload: str, c: int, figures: dict[str, Any]) -> Measurement:
+    return Measurement(server, workload, c, **figures, pool_checked_out=0, sessions_growth=0)
+
+
+def bench_run(rows: list[tuple[str, str, int, dict[str, Any]]]) -> BenchRun:
     servers = [
-        ServerRecord(RAW, "floor", "postgresql"),
-        ServerRecord(MINIMAL, "minimal", "postgresql"),
-        ServerRecord(VARIANT, "variant", "postgresql", minimal=MINIMAL, pool={"size": 10, "max_overflow": 0}),
-    ]
-    measurements = [Measurement(name, workload, c, result, 0, 0) for name, workload, c, result in rows]
+        ServerRecord(App(RAW, "floor", "postgresql", "benchmarks.handwritten:raw", "postgresql")),
+        ServerRecord(App(MINIMAL, "minimal", "postgresql", "benchmarks.handwritten:minimal_async", "postgresql")),
+        ServerRecord(App(VARIANT, "variant", "postgresql", "{package}.main:app", "postgresql", minimal=MINIMAL),
+                     pool={"size": 10, "max_overflow": 0}),
+    ]  # fmt: skip
+    measurements = [measurement(*row) for row in rows]
     return BenchRun(meta={}, servers=servers, measurements=measurements)
 
 
@@ -52,7 +58,7 @@ READS = f"{VARIANT} req/s >= 1.0x {MINIMAL} on GET by id and list"
 def reads(variant_rps: float, *, minimal_rps: float = 1000, minimal_requests: int | None = None) -> BenchRun:
     minimal = load(minimal_rps)
     if minimal_requests is not None:
-        minimal.requests = minimal_requests
+        minimal["requests"] = minimal_requests
     rows = []
     for workload in ("get", "list"):
         for c in (16, 64):
@@ -101,7 +107,7 @@ def test_get_p99_target_and_the_raw_target() -> None:
     assert target(run_, f"{VARIANT} GET p99").met is False
     assert "worst 1.10x: missed by 10%" in target(run_, f"{VARIANT} GET p99").evidence
     assert target(run_, f"{VARIANT} req/s >= 0.2x raw").met is False
-    run_.measurements[-1] = Measurement(VARIANT, "get", 64, load(200), 0, 0)
+    run_.measurements[-1] = measurement(VARIANT, "get", 64, load(200))
     assert target(run_, f"{VARIANT} req/s >= 0.2x raw").met is True
 
 
