@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 {% else %}
 import selectors
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request

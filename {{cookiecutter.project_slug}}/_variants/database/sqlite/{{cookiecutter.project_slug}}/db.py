@@ -1,15 +1,19 @@
-{% from "variant.jinja" import is_async, Engine, create_engine, Iterator, sync_engine with context %}
+{% from "variant.jinja" import is_async, Engine, create_engine, sync_engine with context %}
 """Database engine, sessions, and the per-request session dependencies for writes and reads."""
 
-from collections.abc import {{ Iterator }}
+{% if is_async %}
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-{% if is_async %}
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 {% else %}
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated, Any, cast
+
+from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
