@@ -31,18 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 from support import delete_committed_items, migrate, recording_statements, running
 
-from {{ slug }}.config import Settings
-{% if is_async %}
-from {{ slug }}.connection_queue import ConnectionQueue
-{% endif %}
-from {{ slug }}.db import (
-    create_db_engine,
-    create_read_session_factory,
-    create_session_factory,
-    get_read_session_factory,
-    get_session_factory,
-)
-from {{ slug }}.main import create_app
+{% include "test_fixtures_imports.py.jinja" %}
 
 # The server the tests create their database on; the user must be allowed to CREATE DATABASE.
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

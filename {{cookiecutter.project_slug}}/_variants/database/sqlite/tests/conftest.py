@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await with context %}
+{% from "variant.jinja" import is_async, async, await with context %}
 {% set unreachable_url = "sqlite:////nonexistent-directory/nowhere.db" %}
 """Fixtures: a database for the test run, and one rolled-back transaction per test.
 
@@ -29,18 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 from support import delete_committed_items, migrate, recording_statements, running
 
-from {{ slug }}.config import Settings
-{% if is_async %}
-from {{ slug }}.connection_queue import ConnectionQueue
-{% endif %}
-from {{ slug }}.db import (
-    create_db_engine,
-    create_read_session_factory,
-    create_session_factory,
-    get_read_session_factory,
-    get_session_factory,
-)
-from {{ slug }}.main import create_app
+{% include "test_fixtures_imports.py.jinja" %}
 
 
 @pytest.fixture(scope="session")
