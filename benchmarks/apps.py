@@ -26,6 +26,7 @@ class App:
     factory: bool = False  # target is an app factory
     minimal: str | None = None  # a variant's minimal hand-written app
     answers: tuple[tuple[str, str], ...] = ()  # a variant's cookiecutter answers
+    variant: str | None = None  # an overhead row's variant: the same project with the option on
 
     @property
     def label(self) -> str:
@@ -51,8 +52,9 @@ def all_apps(template: Path) -> list[App]:
         apps += [minimal, variant]
         if (database, mode) == METRICS_OFF:
             off = (*answers, ("metrics", "none"))
-            apps.append(replace(variant, name=variant.name + WITHOUT_METRICS, role="overhead",
-                                about="the rendered project, metrics=none", answers=off))  # fmt: skip
+            about = "the rendered project, metrics=none"
+            apps.append(replace(variant, name=variant.name + WITHOUT_METRICS, role="overhead", about=about,
+                                answers=off, variant=variant.name))  # fmt: skip
     return [*apps, App("naive tutorial", "tutorial", "postgresql", "benchmarks.naive_app:app", "postgresql+psycopg",
                        "the original FastAPI SQL tutorial's pattern")]  # fmt: skip
 

@@ -7,7 +7,7 @@ in the same run (aim 1.2x its req/s: safer and faster than writing it by hand).
 import itertools
 from dataclasses import dataclass
 
-from .apps import RAW, WITHOUT_METRICS
+from .apps import RAW
 from .serving import WORKLOADS, BenchRun, ServerRecord
 
 MIN_VS_MINIMAL, AIM_VS_MINIMAL = 1.0, 1.2
@@ -37,8 +37,7 @@ def evaluate(run: BenchRun) -> list[Target]:
             ]  # fmt: skip
             if server.app.database == "postgresql":
                 targets.append(_churn(server))
-        elif server.app.role == "overhead":
-            measured = name.removesuffix(WITHOUT_METRICS)
+        elif (measured := server.app.variant) is not None:  # an overhead row: the variant with an option off
             cost = f"{measured}: metrics cost <= {MAX_METRICS_COST:.0%} of req/s on GET by id at c=64 (vs {name})"
             targets += [_compare(run, measured, name, "rps", ("get",), cost, (64,), 1 - MAX_METRICS_COST),
                         _clean(run, name)]  # fmt: skip
