@@ -18,7 +18,7 @@ from .config import Settings, get_settings
 {% if is_async %}
 from .connection_queue import ConnectionQueue
 {% endif %}
-from .db import create_db_engine, create_read_session_factory, create_session_factory
+from .db import DependencyOverrides, create_db_engine, create_read_session_factory, create_session_factory
 from .errors import install_error_handlers
 {% if not cookiecutter.use_alembic %}
 from .models import Base
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
+    app.dependency_overrides = DependencyOverrides()
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

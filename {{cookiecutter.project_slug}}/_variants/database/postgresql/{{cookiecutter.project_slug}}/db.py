@@ -2,7 +2,7 @@
 """Database engine, sessions, and the per-request session dependencies for writes and reads."""
 
 {% if is_async %}
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, cast
 from uuid import uuid4
 
@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 {% else %}
 import selectors
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request

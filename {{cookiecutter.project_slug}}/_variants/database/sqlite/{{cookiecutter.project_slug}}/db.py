@@ -2,7 +2,7 @@
 """Database engine, sessions, and the per-request session dependencies for writes and reads."""
 
 {% if is_async %}
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 {% else %}
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
