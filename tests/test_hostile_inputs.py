@@ -10,15 +10,18 @@ import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from helpers import DEFAULT_SLUG, ROOT, clean_env, python_tool, run
+from helpers import DEFAULT_SLUG, ROOT, SESSION_VARIANTS, clean_env, python_tool, run, variant_params
 
 NAME = 'Café "Ö\'Brien"'  # quotes of both kinds and non-ASCII
 DESCRIPTION = 'Says "hi" \\o/ & <b>bold</b>, it\'s 100% {braces}'
 AUTHOR = 'Zoë "Z" O\'Brien \\ Jr.'
 LONG_NAME = " ".join(["Extraordinarily"] * 13)[:200]
+# The longest slug the prompts accept, with every optional module on, so that each line the slug is in is rendered.
+LONGEST_SLUG = {"project_slug": "s" * 63, "tracing": "opentelemetry"}
 
 
 def fastapi_title(project: Path, slug: str) -> object:
@@ -55,6 +58,32 @@ def test_a_200_character_name_gets_a_63_character_slug(render: Callable[..., Pat
     assert len(project.name) <= 63
     assert project.name.startswith("extraordinarily_extraordinarily")
     assert fastapi_title(project, project.name) == LONG_NAME
+
+
+@pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))
+def test_the_longest_slug_renders_lint_clean(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant, **LONGEST_SLUG)
+
+    assert project.name == LONGEST_SLUG["project_slug"]
+    for check in (["check"], ["format", "--check"]):
+        result = run(python_tool("ruff", *check, "--no-cache", "."), project)
+        assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))
+def test_the_longest_slug_renders_type_clean(
+    render: Callable[..., Path], variant: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = render(**variant, **LONGEST_SLUG)
+    cache = tmp_path_factory.getbasetemp() / "mypy-cache"
+
+    result = run(
+        python_tool("mypy", "--strict", "--cache-dir", str(cache), project.name, "tests", "migrations"), project
+    )
+
+    assert result.returncode == 0, result.stdout
+    assert "Success: no issues found" in result.stdout
 
 
 def test_jinja_in_an_answer_is_evaluated_by_cookiecutter_not_leaked(render: Callable[..., Path]) -> None:

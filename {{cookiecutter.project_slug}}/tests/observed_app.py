@@ -1,5 +1,5 @@
 {% from "variant.jinja" import is_pg, slug, async, await with context %}
-"""The app as deployed (``{{ slug }}.main:app``) with a failing and a slow route, for the tests of its logs."""
+"""The app as deployed (``main.app``) with a failing and a slow route, for the tests of its logs."""
 
 {% if is_pg %}
 from sqlalchemy import text

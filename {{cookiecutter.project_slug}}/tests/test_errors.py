@@ -16,7 +16,15 @@ from support import serving
 from {{ slug }}.db import SessionDep
 from {{ slug }}.models import Item
 
-INTERNALS = ("Traceback", "SELECT", "INSERT", "sqlalche.me", "Error", "{{ slug }}", "line ")
+INTERNALS = (
+    "Traceback",
+    "SELECT",
+    "INSERT",
+    "sqlalche.me",
+    "Error",
+    "{{ slug }}",
+    "line ",
+)
 
 
 def assert_leaks_nothing(response: Response) -> None:

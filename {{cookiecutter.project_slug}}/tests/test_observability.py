@@ -13,6 +13,7 @@ from httpx import AsyncClient
 from support import serving_logged
 
 from {{ slug }}.config import Settings
+from {{ slug }}.observability import statement_logger
 
 Record = dict[str, Any]
 # A log line of the served app, and the responses that were sent; see ``served``.
@@ -111,7 +112,7 @@ def test_a_500_traceback_is_logged_once_with_the_request_id(served: Served) -> N
 
 def test_a_slow_statement_is_logged_at_warning_without_its_parameters(served: Served) -> None:
     records, _ = served
-    slow = [record for record in records if record["logger"] == "{{ slug }}.db"]
+    slow = [record for record in records if record["logger"] == statement_logger.name]
 
     assert len(slow) == 1, slow  # the other statements were faster than DB_SLOW_QUERY_MS
     assert slow[0]["level"] == "WARNING"

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 {% if is_pg %}
 # Any postgresql:// (or postgres://) URL is accepted; this driver is used.
 DRIVER = "{{ driver }}"
-DEFAULT_DATABASE_URL = "postgresql://postgres@localhost:5432/{{ slug }}"
+DEFAULT_DATABASE_URL = "postgresql://postgres@localhost/{{ slug }}"
 {% else %}
 # Any sqlite:// URL is accepted; this driver is used.
 DRIVER = "{{ driver }}"

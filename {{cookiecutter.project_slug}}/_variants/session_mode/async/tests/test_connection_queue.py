@@ -9,7 +9,10 @@ from support import running
 
 from {{ slug }}.config import Settings
 from {{ slug }}.connection_queue import ConnectionQueue
-from {{ slug }}.db import create_db_engine, create_read_session_factory
+from {{ slug }}.db import (
+    create_db_engine,
+    create_read_session_factory,
+)
 from {{ slug }}.main import create_app
 
 
