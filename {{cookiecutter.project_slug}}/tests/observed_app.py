@@ -1,7 +1,10 @@
 {% from "variant.jinja" import is_pg, slug, async, await with context %}
-"""The app as deployed (``main.app``) with a failing and a slow route, for the tests of its logs."""
+"""The app as deployed (``main.app``) with failing and slow routes, for the tests of its logs."""
 
 {% if is_pg %}
+from typing import Annotated, Literal
+
+from fastapi import Body
 from sqlalchemy import text
 
 from {{ slug }}.db import SessionDep
@@ -10,8 +13,9 @@ from {{ slug }}.main import app
 SLEEP = "SELECT pg_sleep(:seconds)"
 {% else %}
 import time
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from fastapi import Body
 from sqlalchemy import Engine, event, text
 
 from {{ slug }}.db import SessionDep
@@ -35,3 +39,15 @@ def add_sleep_function(dbapi_connection: Any, _record: Any) -> None:
 @app.get("/boom")
 {{ async }}def boom() -> None:
     raise RuntimeError("boom")
+
+
+# Statements that fail in the database with a value of the request bound to them.
+FAULTS = {
+    "missing-table": "SELECT * FROM no_such_table WHERE name = :value",  # a 500
+    "null-title": "INSERT INTO items (title, description) VALUES (NULL, :value)",  # a 409
+}
+
+
+@app.post("/fail/{fault}")
+{{ async }}def fail(fault: Literal["missing-table", "null-title"], value: Annotated[str, Body(embed=True)], db: SessionDep) -> None:
+    {{ await }}db.execute(text(FAULTS[fault]), {"value": value})

@@ -129,3 +129,23 @@ def test_text_lines_carry_the_request_id(live_database: Settings, tmp_path: Path
         httpx.get(f"{url}/items/", headers={"X-Request-ID": "text-1"})
 
     assert [line for line in log.read_text().splitlines() if "[text-1] GET /items/ 200" in line]
+
+
+# Request data that reaches the database and must reach no log line.
+PRIVATE = "my phone is 555-0100"
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_request_values_reach_no_log_line(live_database: Settings, tmp_path: Path, log_format: str) -> None:
+    log = tmp_path / "stderr.log"
+    with serving_logged(live_database, log, LOG_FORMAT=log_format, LOG_LEVEL="DEBUG", DB_ECHO="true") as url:
+        statuses = [
+            httpx.post(f"{url}/fail/{fault}", json={"value": PRIVATE}).status_code
+            for fault in ("missing-table", "null-title")
+        ]
+
+    assert statuses == [500, 409]
+    logged = log.read_text()
+    assert "no_such_table" in logged  # the statement and its traceback were logged
+    assert "Traceback" in logged
+    assert PRIVATE not in logged

@@ -56,13 +56,16 @@ class AsciiJSONResponse(JSONResponse):
 async def database_error(request: Request, error: Exception) -> Response:
     """409, 422 or 503 for what the client or a retry can fix (see db_errors.py); any other is a 500."""
     if isinstance(error, exc.IntegrityError):
-        logger.info("integrity error on %s %s: %s", request.method, request.url.path, error.orig)
+        # The first line names the constraint; the values are on the next ones (PostgreSQL's DETAIL).
+        logger.info("integrity error on %s %s: %s", request.method, request.url.path, summary(error.orig))
         return JSONResponse(
             {"detail": "The request conflicts with data already stored (a constraint was violated)."},
             status_code=409,
         )
     if is_bad_value(error):
-        logger.info("rejected value on %s %s: %s", request.method, request.url.path, getattr(error, "orig", error))
+        # The driver's message quotes the value: only its type is logged.
+        rejection = type(getattr(error, "orig", error)).__name__
+        logger.info("rejected value on %s %s: %s", request.method, request.url.path, rejection)
         return JSONResponse({"detail": "The database rejected a value in the request."}, status_code=422)
     if is_unavailable(error):
         logger.warning("database unavailable on %s %s", request.method, request.url.path, exc_info=error)
@@ -85,7 +88,7 @@ async def stale_data_error(request: Request, error: Exception) -> Response:
     return JSONResponse({"detail": "The item has changed since it was read."}, status_code=status_code)
 
 
-def summary(error: Exception) -> str:
+def summary(error: BaseException) -> str:
     """The exception's type and the first line of its message, for the log line above the traceback."""
     lines = str(error).splitlines()
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__

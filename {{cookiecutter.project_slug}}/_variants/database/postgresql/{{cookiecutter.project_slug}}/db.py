@@ -65,6 +65,8 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
     engine = {{ create_engine }}(
         settings.database_url,
         echo=settings.db_echo,
+        # Errors and echoed statements show the SQL, never the values bound to it: the requests' data.
+        hide_parameters=True,
         pool_pre_ping=settings.db_pool_pre_ping,
         connect_args=connect_args,
         **pooling,

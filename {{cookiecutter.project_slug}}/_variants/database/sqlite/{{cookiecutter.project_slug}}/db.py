@@ -29,24 +29,23 @@ READS: dict[str, Any] = {NO_BEGIN: True}
 
 def create_db_engine(settings: Settings) -> {{ Engine }}:
     """Create the engine, which owns the process's connection pool."""
-    connect_args = {"check_same_thread": False}
+    options: dict[str, Any] = {
+        "echo": settings.db_echo,
+        # Errors and echoed statements show the SQL, never the values bound to it: the requests' data.
+        "hide_parameters": True,
+        "connect_args": {"check_same_thread": False},
+    }
     if make_url(settings.database_url).database in {None, "", ":memory:"}:
         # An in-memory database lives in one connection, shared by every session.
-        engine = {{ create_engine }}(
-            settings.database_url,
-            echo=settings.db_echo,
-            poolclass=StaticPool,
-            connect_args=connect_args,
-        )
+        engine = {{ create_engine }}(settings.database_url, poolclass=StaticPool, **options)
     else:
         engine = {{ create_engine }}(
             settings.database_url,
-            echo=settings.db_echo,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
             pool_recycle=settings.db_pool_recycle,
-            connect_args=connect_args,
+            **options,
         )
     configure_sqlite(engine{{ sync_engine }})
     return engine
