@@ -46,8 +46,9 @@ FAULTS = {
     "missing-table": "SELECT * FROM no_such_table WHERE name = :value",  # a 500
     "null-title": "INSERT INTO items (title, description) VALUES (NULL, :value)",  # a 409
 }
+Fault = Literal["missing-table", "null-title"]
 
 
 @app.post("/fail/{fault}")
-{{ async }}def fail(fault: Literal["missing-table", "null-title"], value: Annotated[str, Body(embed=True)], db: SessionDep) -> None:
+{{ async }}def fail(fault: Fault, value: Annotated[str, Body(embed=True)], db: SessionDep) -> None:
     {{ await }}db.execute(text(FAULTS[fault]), {"value": value})
