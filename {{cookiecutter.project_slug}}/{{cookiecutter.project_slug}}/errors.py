@@ -57,7 +57,7 @@ async def database_error(request: Request, error: Exception) -> Response:
     """409, 422 or 503 for what the client or a retry can fix (see db_errors.py); any other is a 500."""
     if isinstance(error, exc.IntegrityError):
         # The first line names the constraint; the values are on the next ones (PostgreSQL's DETAIL).
-        logger.info("integrity error on %s %s: %s", request.method, request.url.path, summary(error.orig))
+        logger.info("integrity error on %s %s: %s", request.method, request.url.path, summary(error.orig or error))
         return JSONResponse(
             {"detail": "The request conflicts with data already stored (a constraint was violated)."},
             status_code=409,
