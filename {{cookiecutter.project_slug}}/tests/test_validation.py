@@ -1,5 +1,7 @@
 """Invalid requests get a 422 that says what is wrong; nothing reaches the database."""
 
+import logging
+
 import pytest
 from httpx import AsyncClient
 from pydantic import TypeAdapter, ValidationError
@@ -33,6 +35,31 @@ async def test_create_item_rejects_a_body_that_is_not_json(client: AsyncClient) 
     response = await client.post("/items/", content=b"title=Pen", headers={"content-type": "application/json"})
 
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        pytest.param("POST", "/items/", '{"title": %s}', id="create-item"),
+        pytest.param("POST", "/items/", '{"title": "Pen", "description": [%s]}', id="create-item-nested"),
+        pytest.param("POST", "/items/", '{"title": "Pen", "extra": %s}', id="create-item-unknown-field"),
+        pytest.param("PUT", "/items/1", '{"title": %s}', id="replace-item"),
+        pytest.param("POST", "/items/1/notes", '{"body": %s}', id="create-note"),
+        pytest.param("POST", "/items/", "%s", id="whole-body"),
+    ],
+)
+async def test_non_finite_numbers_in_a_body_get_a_422(
+    client: AsyncClient, caplog: pytest.LogCaptureFixture, method: str, path: str, body: str, number: str
+) -> None:
+    """Python's JSON parser reads NaN, Infinity and 1e400 (as infinity), which JSON itself cannot hold."""
+    content = body % number
+    response = await client.request(method, path, content=content, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"], "the error says what is wrong"
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
+    assert (await client.get("/items/")).json() == []
 
 
 async def test_replace_item_rejects_invalid_body(client: AsyncClient) -> None:

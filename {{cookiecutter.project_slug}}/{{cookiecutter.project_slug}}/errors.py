@@ -5,6 +5,7 @@ Every 500 is logged once, at ERROR, with the request's method and path and the t
 
 import json
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -42,15 +43,30 @@ BODY_ERRORS: Responses = {
 }
 
 
+def finite(value: Any) -> Any:
+    """``value`` with NaN and the infinities, which JSON cannot hold, spelled as strings.
+
+    Python's JSON parser reads them from a request body (``NaN``, ``Infinity``, and
+    ``1e400``, which overflows), so a 422 that echoes the input may have to show them.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(item) for item in value]
+    return value
+
+
 class AsciiJSONResponse(JSONResponse):
-    """JSON with non-ASCII characters escaped, so that any input can be echoed back.
+    """JSON that can echo any input back: non-ASCII characters escaped, non-finite numbers as strings.
 
     The default rendering encodes to UTF-8, which fails (with a 500) on text such
     as lone surrogates that a client can send in a JSON string.
     """
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+        return json.dumps(finite(content), ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
 
 
 async def database_error(request: Request, error: Exception) -> Response:
