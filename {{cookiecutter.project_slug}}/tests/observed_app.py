@@ -37,8 +37,8 @@ def add_sleep_function(dbapi_connection: Any, _record: Any) -> None:
 
 
 @app.get("/boom")
-{{ async }}def boom() -> None:
-    raise RuntimeError("boom")
+{{ async }}def boom(message: str = "boom") -> None:
+    raise RuntimeError(message)
 
 
 # Statements that fail in the database with a value of the request bound to them.

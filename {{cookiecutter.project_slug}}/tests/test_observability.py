@@ -5,6 +5,7 @@ import json
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -149,3 +150,19 @@ def test_request_values_reach_no_log_line(live_database: Settings, tmp_path: Pat
     assert "no_such_table" in logged  # the statement and its traceback were logged
     assert "Traceback" in logged
     assert PRIVATE not in logged
+
+
+def test_a_request_cannot_forge_a_text_log_line(live_database: Settings, tmp_path: Path) -> None:
+    forged = "2026-12-07 06:00:00,000 CRITICAL app.auth admin login OK"
+    log = tmp_path / "stderr.log"
+    with serving_logged(live_database, log, LOG_FORMAT="text") as url:
+        statuses = [
+            httpx.get(f"{url}/nope%0a{quote(forged)}").status_code,  # in the access line
+            httpx.get(f"{url}/boom", params={"message": f"\r\n{forged}"}).status_code,  # in an exception
+        ]
+
+    assert statuses == [404, 500]
+    lines = log.read_text().splitlines()
+    assert [line for line in lines if line.startswith(forged)] == []
+    assert any(f"GET /nope\\n{forged} 404 " in line for line in lines)  # escaped, in the access line
+    assert f"    {forged}" in lines  # the exception's message, in the traceback indented under its record

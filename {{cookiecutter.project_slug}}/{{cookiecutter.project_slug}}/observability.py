@@ -36,10 +36,39 @@ access_logger = logging.getLogger("{{ slug }}.access")
 statement_logger = logging.getLogger("{{ slug }}.db")
 
 
+# Control characters and Unicode line breaks, as escapes: a request's path, query or
+# header value with a line feed (`%0a`) cannot start a forged line of its own.
+ESCAPES = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+ESCAPES |= {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+class OneLineFormatter(logging.Formatter):
+    """Text logs with one line per record, and a traceback under it with every line indented.
+
+    A line that does not start with a space starts a record, and nothing a request sends can forge one.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging.Formatter's names
+        return super().formatMessage(record).translate(ESCAPES)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802
+        return self.indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return self.indented(super().formatStack(stack_info))
+
+    @staticmethod
+    def indented(text: str) -> str:
+        return "\n".join(f"    {line.translate(ESCAPES)}" for line in text.split("\n"))
+
+
 def logging_config(settings: Settings) -> dict[str, Any]:
     """One handler on stderr for every logger, uvicorn's included, with the request id on each line."""
     formatters = {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "text": {
+            "class": f"{__name__}.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s",
+        },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",
