@@ -1,5 +1,6 @@
 """The /items/ contract: every endpoint, status code and pagination rule."""
 
+import pytest
 from httpx import AsyncClient
 
 
@@ -111,3 +112,43 @@ async def test_delete_missing_item_returns_404(client: AsyncClient) -> None:
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Item not found"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/items/", "GET, POST"),
+        ("PATCH", "/items/1", "GET, PUT, DELETE"),
+        ("PUT", "/items/1/notes", "GET, POST"),
+        ("POST", "/health", "GET"),
+    ],
+)
+async def test_a_method_the_path_does_not_take_is_405_listing_those_it_does(
+    client: AsyncClient, method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert response.json() == {"detail": "Method Not Allowed"}
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [("/items", "/items/"), ("/items?limit=1&skip=0", "/items/?limit=1&skip=0"), ("/health/", "/health")],
+)
+async def test_a_path_without_its_trailing_slash_redirects_with_a_relative_location(
+    client: AsyncClient, path: str, location: str
+) -> None:
+    response = await client.get(path, headers={"host": "evil.example"})
+
+    assert response.status_code == 307
+    assert response.headers["location"] == location
+
+
+async def test_an_unknown_path_is_404_not_a_redirect(client: AsyncClient) -> None:
+    for path in ("/nowhere", "/nowhere/", "//evil.example/items"):
+        response = await client.get(f"http://test{path}")
+
+        assert response.status_code == 404, path
+        assert "location" not in response.headers

@@ -1,6 +1,7 @@
 """Invalid requests get a 422 that says what is wrong; nothing reaches the database."""
 
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
 from httpx import AsyncClient
@@ -96,12 +97,22 @@ async def test_item_ids_outside_the_key_range_are_rejected(client: AsyncClient, 
     assert response.status_code == 422
 
 
-async def test_a_body_over_the_size_limit_is_413(client: AsyncClient) -> None:
-    oversized = b'{"title": "Pen", "description": "' + b"x" * 1_048_576 + b'"}'
+async def in_chunks(body: bytes) -> AsyncIterator[bytes]:
+    """A body sent without a Content-Length (chunked), as a streaming client sends it."""
+    for start in range(0, len(body), 65_536):
+        yield body[start : start + 65_536]
 
-    response = await client.post("/items/", content=oversized, headers={"content-type": "application/json"})
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+async def test_a_body_over_the_size_limit_is_413(client: AsyncClient, declared: bool) -> None:
+    oversized = b'{"title": "Pen", "description": "' + b"x" * 1_048_576 + b'"}'
+    content = oversized if declared else in_chunks(oversized)
+
+    response = await client.post("/items/", content=content, headers={"content-type": "application/json"})
 
     assert response.status_code == 413
+    assert response.json() == {"detail": "The body is larger than the 1,048,576 bytes this server accepts."}
+    assert "x-request-id" in response.headers
     assert (await client.get("/items/")).json() == []
 
 

@@ -7,16 +7,18 @@ import json
 import logging
 import math
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import exc
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying after a 503.
 RETRY_AFTER = "5"
+# The methods a route can take, in the order a 405 lists them in ``Allow``.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -152,21 +156,65 @@ async def validation_error(request: Request, error: Exception) -> Response:
     return AsciiJSONResponse({"detail": jsonable_encoder(error.errors())}, status_code=422)
 
 
-async def http_error(request: Request, error: Exception) -> Response:
-    """FastAPI's own handling, except that a 405 lists every method of the path in ``Allow``.
+def routed(app: FastAPI, scope: Scope) -> bool:
+    """Whether one of ``app``'s routes takes this path and method."""
+    return any(route.matches(scope)[0] is Match.FULL for route in app.router.routes)
 
-    Starlette only lists the methods of the first route that matched the path.
+
+def slash_redirect(request: Request) -> Response | None:
+    """A 307 to the path with its trailing slash added or removed, if a route takes that one.
+
+    Starlette's own redirect (turned off in main.py) puts the request's ``Host`` header,
+    which the client chooses, in ``Location``; this one is relative.
+    """
+    path: str = request.scope["path"]
+    other = path.removesuffix("/") if path.endswith("/") else f"{path}/"
+    if not other.startswith("/") or other.startswith("//") or not routed(request.app, {**request.scope, "path": other}):
+        return None
+    query = request.scope["query_string"].decode("latin-1")
+    return RedirectResponse(quote(other) + (f"?{query}" if query else ""), status_code=307)
+
+
+def body_too_large(max_body_size: int) -> Response:
+    detail = f"The body is larger than the {max_body_size:,} bytes this server accepts."
+    return JSONResponse({"detail": detail}, status_code=413)
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """FastAPI's own handling, except for three statuses that Starlette answers incompletely.
+
+    A 405 lists the path's methods in ``Allow``; a 404 for a path that only lacks (or has)
+    a trailing slash redirects to the other; a 413 says what size is accepted.
     """
     assert isinstance(error, HTTPException)
     if error.status_code == 405:
-        allowed = {
-            method
-            for route in request.app.router.routes
-            if isinstance(route, APIRoute) and route.matches(request.scope)[0] is Match.PARTIAL
-            for method in route.methods or ()
-        }
-        error.headers = {**(error.headers or {}), "Allow": ", ".join(sorted(allowed))}
+        allowed = [method for method in METHODS if routed(request.app, {**request.scope, "method": method})]
+        error.headers = {**(error.headers or {}), "Allow": ", ".join(allowed)}
+    if error.status_code == 404 and "endpoint" not in request.scope and (redirect := slash_redirect(request)):
+        return redirect
+    if error.status_code == 413:
+        return body_too_large(request.app.state.settings.max_body_size)
     return await http_exception_handler(request, error)
+
+
+class LimitBodySize:
+    """A 413 for a request body over ``max_body_size`` bytes.
+
+    A body whose ``Content-Length`` is over the limit is refused before it is read. One sent
+    without a length is counted as it arrives by Starlette's limit, inside, whose 413 is an
+    exception for ``http_error`` (Starlette's own answer to the first case is plain text).
+    """
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = RequestBodyLimitMiddleware(app, max_body_size)
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        length = Headers(scope=scope).get("content-length", "") if scope["type"] == "http" else ""
+        if length.isdigit() and int(length) > self.max_body_size:
+            await body_too_large(self.max_body_size)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -176,4 +224,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(exc.SQLAlchemyError, database_error)
     app.add_exception_handler(ConnectionError, database_error)
     app.add_exception_handler(TimeoutError, database_error)
+    app.add_middleware(LimitBodySize, max_body_size=app.state.settings.max_body_size)
     app.add_middleware(CatchUnhandledErrors)

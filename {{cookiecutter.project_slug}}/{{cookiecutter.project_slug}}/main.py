@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         debug=settings.debug,
         lifespan=lifespan,
-        max_body_size=settings.max_body_size,
+        # Trailing-slash redirects come from errors.http_error, with a relative Location.
+        redirect_slashes=False,
         generate_unique_id_function=operation_id,
         # The validator badge would fetch from swagger.io.
         swagger_ui_parameters={"validatorUrl": None},
