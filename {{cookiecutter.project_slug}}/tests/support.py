@@ -142,14 +142,17 @@ TESTS = Path(__file__).resolve().parent
 
 
 @contextmanager
-def serving_logged(settings: Settings, log: Path, workers: int = 1, **env: str) -> Iterator[str]:
+def serving_logged(
+    settings: Settings, log: Path, workers: int = 1, command: list[str] | None = None, **env: str
+) -> Iterator[str]:
     """Serve tests/observed_app.py with the uvicorn command, its stderr in ``log``; yield its base URL.
 
     Settings come from the environment, as in production: ``settings``' database, and ``env``.
+    ``command`` serves instead (and must start ``workers`` workers).
     """
     environment = {**os.environ, "DATABASE_URL": settings.database_url, **env}
     app = ["observed_app:app", "--app-dir", str(TESTS)]
-    command = [sys.executable, "-m", "uvicorn", *app, "--port", "0", "--workers", str(workers)]
+    command = command or [sys.executable, "-m", "uvicorn", *app, "--port", "0", "--workers", str(workers)]
     with log.open("w") as stderr:
         server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=TESTS.parent)
     try:

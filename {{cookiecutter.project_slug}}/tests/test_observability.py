@@ -2,6 +2,7 @@
 """Request ids, log lines and slow statements, as an operator sees them."""
 
 import json
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,17 @@ def test_a_request_cannot_forge_a_text_log_line(live_database: Settings, tmp_pat
     assert [line for line in lines if line.startswith(forged)] == []
     assert any(f"GET /nope\\n{forged} 404 " in line for line in lines)  # escaped, in the access line
     assert f"    {forged}" in lines  # the exception's message, in the traceback indented under its record
+
+
+def test_with_several_workers_every_process_logs_json(live_database: Settings, tmp_path: Path) -> None:
+    """``python -m {{ slug }}`` configures logging in the supervisor too, which the uvicorn command does not."""
+    log = tmp_path / "stderr.log"
+    serve = [sys.executable, "-m", "{{ slug }}"]
+    with serving_logged(live_database, log, 2, serve, LOG_FORMAT="json", WEB_CONCURRENCY="2", PORT="0") as url:
+        assert httpx.get(f"{url}/items/").status_code == 200
+
+    records = [json.loads(line) for line in log.read_text().splitlines()]  # every line is JSON
+    messages = [record["message"] for record in records]
+    assert any(message.startswith("Started parent process") for message in messages)  # the supervisor's
+    assert messages.count("Application startup complete.") == 2
+    assert any(message.startswith("GET /items/ 200") for message in messages)

@@ -1,0 +1,27 @@
+{% from "variant.jinja" import slug with context %}
+"""Serve the app: ``python -m {{ slug }}``, on HOST:PORT with WEB_CONCURRENCY worker processes.
+
+Unlike the ``uvicorn`` command, this logs through the app's configuration in every process,
+the one that supervises several workers included (so all lines are JSON with LOG_FORMAT=json).
+"""
+
+import uvicorn
+
+from .config import get_settings
+from .observability import logging_config
+
+
+def main() -> None:
+    settings = get_settings()
+    uvicorn.run(
+        "{{ slug }}.main:app",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.web_concurrency,
+        log_config=logging_config(settings),
+        access_log=False,  # the app writes its own access line, with the request id
+    )
+
+
+if __name__ == "__main__":
+    main()
