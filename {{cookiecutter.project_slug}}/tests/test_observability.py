@@ -170,7 +170,7 @@ def test_a_request_cannot_forge_a_text_log_line(live_database: Settings, tmp_pat
 
 
 def test_with_several_workers_every_process_logs_json(live_database: Settings, tmp_path: Path) -> None:
-    """``python -m {{ slug }}`` configures logging in the supervisor too, which the uvicorn command does not."""
+    """``python -m`` the package configures logging in the supervisor too, which the uvicorn command does not."""
     log = tmp_path / "stderr.log"
     serve = [sys.executable, "-m", "{{ slug }}"]
     with serving_logged(live_database, log, 2, serve, LOG_FORMAT="json", WEB_CONCURRENCY="2", PORT="0") as url:

@@ -1,5 +1,5 @@
 {% from "variant.jinja" import slug with context %}
-"""Serve the app: ``python -m {{ slug }}``, on HOST:PORT with WEB_CONCURRENCY worker processes.
+"""Serve the app on HOST:PORT with WEB_CONCURRENCY worker processes: ``python -m`` this package.
 
 Unlike the ``uvicorn`` command, this logs through the app's configuration in every process,
 the one that supervises several workers included (so all lines are JSON with LOG_FORMAT=json).

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
 {% endif %}
     # Statements that take longer are logged at WARNING (see observability.py).
     db_slow_query_ms: float = Field(default=200, ge=0)
-    # Where `python -m {{ slug }}` serves, and how many worker processes it starts.
+    # Where `python -m` this package serves, and how many worker processes it starts.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     web_concurrency: int = Field(default=1, ge=1)

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, is_sqlite, slug, has_metrics, has_tracing with context %}
+{% from "variant.jinja" import slug, has_metrics, has_tracing with context %}
 """What an operator sees of the service: request ids, logs, slow statements{{ ", metrics" if has_metrics }}{{ ", traces" if has_tracing }}.
 
 Every request gets an id (the client's ``X-Request-ID`` when it is 1 to 128 visible
@@ -97,10 +97,6 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
-{% if is_sqlite and is_async %}
-            # aiosqlite traces every call at DEBUG, with the values bound to the statement.
-            "aiosqlite": {"level": "INFO"},
-{% endif %}
         },
     }
 

@@ -2,6 +2,7 @@
 """Database engine, sessions, and the per-request session dependencies for writes and reads."""
 
 {% if is_async %}
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, cast
 
@@ -35,6 +36,10 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
         "hide_parameters": True,
         "connect_args": {"check_same_thread": False},
     }
+{% if is_async %}
+    # aiosqlite logs each call at DEBUG, with the values bound to it.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
+{% endif %}
     if make_url(settings.database_url).database in {None, "", ":memory:"}:
         # An in-memory database lives in one connection, shared by every session.
         engine = {{ create_engine }}(settings.database_url, poolclass=StaticPool, **options)
