@@ -4,6 +4,7 @@
 from pathlib import Path
 
 import httpx
+import pytest
 from httpx import AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
 from support import running, serving_logged
@@ -82,6 +83,7 @@ async def test_a_pool_timeout_is_counted(live_settings: Settings) -> None:
     assert samples[("db_pool_timeouts_total", frozenset())] == 1
 
 
+@pytest.mark.slow
 def test_workers_share_their_counts_in_multiprocess_mode(live_settings: Settings, tmp_path: Path) -> None:
     """Two uvicorn workers: every scrape, whichever worker answers it, counts the requests of both."""
     shared = tmp_path / "prometheus"
