@@ -60,6 +60,21 @@ async def test_requests_are_counted_by_route_template(live_client: AsyncClient) 
     assert after[statements] > before[statements]
 
 
+async def test_made_up_methods_are_counted_as_one_other_method(live_client: AsyncClient) -> None:
+    """Any token is a method to some servers (uvicorn --http h11): a series for each would have no bound."""
+    for number in range(20):
+        assert (await live_client.request(f"MADE-UP-{number}", "/items/")).status_code == 405
+    assert (await live_client.patch("/items/", json={})).status_code == 405  # a standard method, though not routed
+    assert (await live_client.delete("/items/999999")).status_code == 404
+    samples = await scrape(live_client)
+
+    methods = {dict(labels)["method"] for name, labels in samples if name == "http_requests_total"}
+    assert methods == {"other", "PATCH", "DELETE"}
+    other = frozenset({("method", "other"), ("route", "/items/"), ("status", "405")})
+    assert samples[("http_requests_total", other)] == 20
+    assert samples[("http_request_duration_seconds_count", other)] == 20
+
+
 async def test_the_pool_gauges_are_read_at_scrape_time(live_settings: Settings) -> None:
     app = create_app(live_settings.model_copy(update={"db_pool_size": 3, "db_max_overflow": 0}))
     async with running(app) as client:
