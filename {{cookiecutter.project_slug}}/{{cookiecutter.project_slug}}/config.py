@@ -44,6 +44,8 @@ class Settings(BaseSettings):
 {% endif %}
     # Statements that take longer are logged at WARNING (see observability.py).
     db_slow_query_ms: float = Field(default=200, ge=0)
+    # /health answers 503 when the database has not answered within this many seconds.
+    health_timeout: float = Field(default=1.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     max_body_size: int = Field(default=1_048_576, ge=1)

@@ -50,6 +50,18 @@ async def client(database: Path) -> AsyncIterator[AsyncClient]:
         yield client
 
 
+async def test_health_reports_a_read_only_file_before_any_write_fails(database: Path, client: AsyncClient) -> None:
+    assert (await client.get("/health")).status_code == 200
+
+    with read_only(database):
+        # The pooled connection opened the file for writing before: only a write to it would fail.
+        during = await client.get("/health")
+
+    assert during.status_code == 503
+    assert int(during.headers["retry-after"]) > 0
+    assert (await client.get("/health")).status_code == 200
+
+
 async def test_writes_are_503_while_the_file_is_read_only_and_work_again_after(
     database: Path, client: AsyncClient
 ) -> None:
@@ -65,3 +77,19 @@ async def test_writes_are_503_while_the_file_is_read_only_and_work_again_after(
     assert [response.status_code for response in during] == [503, 503]
     assert all(int(response.headers["retry-after"]) > 0 for response in during)
     assert after.status_code == 201  # the read-only connection was discarded: no restart needed
+
+
+async def test_health_discards_a_connection_opened_while_the_file_was_read_only(
+    database: Path, client: AsyncClient
+) -> None:
+    with read_only(database):
+        assert (await client.post("/items/", json={"title": "during"})).status_code == 503
+        # Reads go on, on a new connection that SQLite opened read-only.
+        assert (await client.get("/items/")).status_code == 200
+
+    first = await client.get("/health")  # its write fails on that connection, which is discarded
+    second = await client.get("/health")
+
+    assert first.status_code == 503
+    assert second.status_code == 200
+    assert (await client.post("/items/", json={"title": "after"})).status_code == 201

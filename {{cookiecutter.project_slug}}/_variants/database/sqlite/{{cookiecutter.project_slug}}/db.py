@@ -1,6 +1,7 @@
 {% from "variant.jinja" import is_async, Engine, create_engine, sync_engine with context %}
 """Database engine, sessions, and the per-request session dependencies for writes and reads."""
 
+import os
 {% if is_async %}
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, cast
@@ -96,6 +97,25 @@ def discard_connections_that_cannot_write(engine: Engine) -> None:
     def discard(context: ExceptionContext) -> None:
         if cannot_write(context.original_exception):
             context.is_disconnect = True
+
+
+def why_writes_fail(connection: Connection) -> str | None:
+    """Why a write through ``connection`` would fail now, or None (what /health checks).
+
+    A connection opened before the database's files became read-only still holds them
+    open for writing and fails only when it writes to them: their permissions tell. One
+    that SQLite opened read-only fails the write below, and is discarded. The write is
+    rolled back with the transaction of ``connection``, never committed.
+    """
+    path: str = connection.exec_driver_sql("SELECT file FROM pragma_database_list WHERE name = 'main'").scalar_one()
+    files = [path, f"{path}-wal"] if path else []  # an in-memory database has none
+    for file in files:
+        if os.path.exists(file) and not os.access(file, os.W_OK):
+            return f"{file} is read-only"
+    with connection.begin_nested() as savepoint:
+        connection.exec_driver_sql("PRAGMA user_version = 0")  # waits for the write lock
+        savepoint.rollback()
+    return None
 
 
 {% include "sessions.py.jinja" %}
