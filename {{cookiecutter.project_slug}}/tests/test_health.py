@@ -12,6 +12,7 @@ from support import checked_out, running, wait_until
 
 from {{ slug }}.config import Settings
 from {{ slug }}.main import create_app
+from {{ slug }}.observability import access_logger
 
 
 async def test_health_is_ok_when_the_database_answers(client: AsyncClient) -> None:
@@ -36,7 +37,7 @@ async def test_a_successful_health_check_logs_nothing_but_its_access_line(
     response = await client.get("/health")
 
     assert response.status_code == 200
-    others = [record for record in caplog.records if record.name not in {"{{ slug }}.access", "httpx"}]
+    others = [record for record in caplog.records if record.name not in {access_logger.name, "httpx"}]
     assert [f"{record.name}: {record.getMessage()}" for record in others] == []
 
 

@@ -61,7 +61,8 @@ def cannot_create_database(server: URL, error: Exception) -> str:
 {{ async }}def database_url(admin: {{ Engine }}) -> {{ Iterator }}[str]:
     """A database created on the TEST_DATABASE_URL server for this run, dropped afterwards."""
     server = make_url(Settings(database_url=SERVER_URL).database_url)
-    name = f"{DATABASE_PREFIX}{uuid.uuid4().hex[:12]}_{{ slug }}"[:63]
+    unique = f"{DATABASE_PREFIX}{uuid.uuid4().hex[:12]}_"
+    name = f"{unique}{{ slug }}"[:63]
     try:
         {{ await }}run_admin(admin, f'CREATE DATABASE "{name}"')
     except Exception as error:  # any failure to reach the server ends the run with advice

@@ -1,9 +1,9 @@
 {% from "variant.jinja" import is_async, Engine, create_engine, sync_engine with context %}
 """Database engine, sessions, and the per-request session dependencies for writes and reads."""
 
-import os
 {% if is_async %}
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, cast
 
@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 {% else %}
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, cast
 
