@@ -86,8 +86,9 @@ REQUESTS: dict[str, tuple[str, str, object]] = {
 
 def serve_and_request(settings: Settings, log: Path, log_format: str) -> dict[str, httpx.Response]:
     """Serve the app with uvicorn, logging everything (DEBUG, SQL echo); send REQUESTS; their responses."""
-    env = {"LOG_FORMAT": log_format, "LOG_LEVEL": "DEBUG", "DB_ECHO": "true", "DB_SLOW_QUERY_MS": "150"}
-    with serving_logged(settings, log, **env) as url:
+    with serving_logged(
+        settings, log, LOG_FORMAT=log_format, LOG_LEVEL="DEBUG", DB_ECHO="true", DB_SLOW_QUERY_MS="150"
+    ) as url:
         return {
             request_id: httpx.request(method, f"{url}{path}", json=body, headers={"X-Request-ID": request_id})
             for request_id, (method, path, body) in REQUESTS.items()
