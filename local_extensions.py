@@ -1,7 +1,8 @@
 """Jinja extensions of the template, loaded by cookiecutter through ``_extensions`` in cookiecutter.json.
 
 - ``QuotingExtension``: filters that quote free-text answers for the file formats they
-  land in (``py_string``, ``toml_string``) and record the answers (``public_answers``).
+  land in (``py_string``, ``toml_string``) and record the answers (``public_answers``);
+  the global ``python_versions``, the offered versions in order.
   The answers have been checked already, so only quotes and backslashes need escaping.
 - ``AnswerCheck``: the ``refuse_bad_answers`` filter, which cookiecutter.json renders
   between the prompts, so that a bad answer is refused as soon as it is given.
@@ -47,14 +48,22 @@ def public_answers(context: Mapping[str, object]) -> str:
     return json.dumps(answers, indent=2, sort_keys=True, ensure_ascii=False)
 
 
+def python_versions() -> list[str]:
+    """The Python versions the template offers, oldest first (from cookiecutter.json, which
+    cruft's renders do not pass on to the templates)."""
+    choices: list[str] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["python_version"]
+    return sorted(choices, key=lambda version: tuple(map(int, version.split("."))))
+
+
 class QuotingExtension(Extension):
-    """Registers the quoting and answer-recording filters."""
+    """Registers the quoting and answer-recording filters, and the offered ``python_versions``."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["py_string"] = py_string
         environment.filters["toml_string"] = toml_string
         environment.filters["public_answers"] = public_answers
+        environment.globals["python_versions"] = python_versions()
 
 
 @cache

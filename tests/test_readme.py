@@ -46,7 +46,7 @@ def shell(command: str, cwd: Path, timeout: float = 900, **env_vars: str) -> sub
 def check_server(command: str, cwd: Path) -> None:
     """Start the README's run command and use the API it serves."""
     port = free_port()
-    env = clean_env(UVICORN_PORT=str(port))  # uvicorn reads its options from UVICORN_* too
+    env = clean_env(PORT=str(port))  # `make run` serves on PORT
     server = subprocess.Popen(
         ["bash", "-c", command],
         cwd=cwd,
