@@ -34,6 +34,8 @@ MANIFEST: dict[str, dict[str, tuple[object, ...]]] = {
     ".dockerignore": {"use_docker": (True,)},
     "compose.yaml": {"use_docker": (True,)},
     ".github": {"ci": ("github",)},
+    "deploy": {"use_kubernetes": (True,)},
+    "deploy/kubernetes/migrate": {"use_alembic": (True,)},
 }
 
 

@@ -48,6 +48,7 @@ TAKEN_NAMES = frozenset(
         "cfgv",
         "charset_normalizer",
         "click",
+        "deploy",
         "distlib",
         "dotenv",
         "fastapi",
@@ -172,7 +173,15 @@ def field_errors(answers: Mapping[str, object]) -> dict[str, list[str]]:
         "version": version_errors,
     }
     found = {field: check(str(answers[field])) for field, check in checks.items() if field in answers}
+    found["use_kubernetes"] = kubernetes_errors(answers)
     return {field: errors for field, errors in found.items() if errors}
+
+
+def kubernetes_errors(answers: Mapping[str, object]) -> list[str]:
+    """SQLite is one file on one disk: replicas, rolling updates and autoscaling cannot share it."""
+    if answers.get("use_kubernetes") is True and answers.get("database") == "sqlite":
+        return ["use_kubernetes needs database=postgresql: pods cannot share a SQLite file (answer use_kubernetes=no)"]
+    return []
 
 
 def email_errors(email: str) -> list[str]:

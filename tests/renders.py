@@ -33,13 +33,13 @@ REDUCED_VARIANTS: list[dict[str, Any]] = [
     {"database": "sqlite", "session_mode": "sync", "use_alembic": False, "use_docker": False, "ci": "none",
      "metrics": "none", "tracing": "opentelemetry", "license": "Apache-2.0", "python_version": "3.12"},
     {"database": "postgresql", "session_mode": "async", "use_alembic": False, "use_docker": False, "ci": "none",
-     "license": "BSD-3-Clause", "python_version": "3.13"},
+     "use_kubernetes": True, "license": "BSD-3-Clause", "python_version": "3.13"},
     {"database": "sqlite", "session_mode": "async", "use_alembic": False, "use_docker": True, "ci": "github",
      "metrics": "none", "tracing": "opentelemetry", "license": "Proprietary"},
     {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": False, "ci": "github",
-     "metrics": "none"},
+     "use_kubernetes": True, "metrics": "none"},
     {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": True, "ci": "none",
-     "tracing": "opentelemetry", "license": "Apache-2.0"},
+     "use_kubernetes": True, "tracing": "opentelemetry", "license": "Apache-2.0"},
 ]
 # fmt: on
 ALL_VARIANTS = SESSION_VARIANTS + REDUCED_VARIANTS
@@ -68,6 +68,8 @@ def render_name(variant: Answers) -> str:
             continue
         if value is False or value == "none":
             turned_off.append(option.removeprefix("use_"))
+        elif value is True:
+            parts.append(option.removeprefix("use_"))
         else:
             parts.append(str(value))
     if turned_off:

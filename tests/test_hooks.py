@@ -183,3 +183,12 @@ def test_answers_are_checked_as_far_as_they_are_given() -> None:
     assert refuse_bad_answers({"project_name": "Class", "project_slug": "klass", "__names_checked": ""}) == ""
     with pytest.raises(RefusedAnswer, match=r"^project_slug 'class' is a Python keyword"):
         refuse_bad_answers({"project_name": "Class", "project_slug": "class"})
+
+
+def test_kubernetes_with_sqlite_is_refused() -> None:
+    errors = pre_gen_project.validate({**VALID, "database": "sqlite", "use_kubernetes": True})
+
+    assert errors == [
+        "use_kubernetes needs database=postgresql: pods cannot share a SQLite file (answer use_kubernetes=no)"
+    ]
+    assert pre_gen_project.validate({**VALID, "database": "postgresql", "use_kubernetes": True}) == []

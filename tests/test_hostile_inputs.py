@@ -140,6 +140,7 @@ def left_on_disk(tmp_path: Path) -> list[str]:
         pytest.param("author_name={% raw %}{{ x }}{% endraw %}", "Jinja delimiters", id="name-with-braces"),
         pytest.param("author_email=nobody", "not an email", id="bad-email"),
         pytest.param("version=v1", "PEP 440", id="bad-version"),
+        pytest.param("use_kubernetes=yes", "use_kubernetes needs database=postgresql", id="kubernetes-on-sqlite"),
     ],
 )
 def test_bad_answers_are_refused_in_one_line_leaving_nothing(tmp_path: Path, answer: str, message: str) -> None:

@@ -1,7 +1,8 @@
 """Quick tier: the non-Python files of every render pass their own checkers.
 
 Dockerfile: hadolint. compose.yaml: the Compose specification's JSON schema (no Docker
-engine runs here, so `docker compose config` is not available). GitHub workflows: the
+engine runs here, so `docker compose config` is not available). Kubernetes manifests:
+kubernetes-validate --strict, file by file (no cluster, and no kustomize to assemble them). GitHub workflows: the
 workflow JSON schema and actionlint. Plus YAML syntax, the pre-commit config, the
 license, and a scan for secrets.
 """
@@ -22,9 +23,13 @@ from helpers import ALL_VARIANTS, BIN, actionlint, answers_for, python_tool, run
 # MANIFEST test's job (tests/test_generation.py).
 WITH_DOCKER = [variant for variant in ALL_VARIANTS if answers_for(variant)["use_docker"]]
 WITH_GITHUB_CI = [variant for variant in ALL_VARIANTS if answers_for(variant)["ci"] == "github"]
+WITH_KUBERNETES = [variant for variant in ALL_VARIANTS if answers_for(variant)["use_kubernetes"]]
 every_render = pytest.mark.parametrize("variant", variant_params(ALL_VARIANTS))
 with_docker = pytest.mark.parametrize("variant", variant_params(WITH_DOCKER))
 with_github_ci = pytest.mark.parametrize("variant", variant_params(WITH_GITHUB_CI))
+with_kubernetes = pytest.mark.parametrize("variant", variant_params(WITH_KUBERNETES))
+# The Kubernetes version the manifests are checked against (kubernetes-validate ships its schemas).
+KUBERNETES_VERSION = "1.37.0"
 
 LICENSE_FIRST_WORDS = {
     "MIT": "MIT License",
@@ -121,3 +126,47 @@ def test_no_secrets_in_the_rendered_project(render: Callable[..., Path], variant
 
     assert found == []
     assert ".env" in (project / ".gitignore").read_text().splitlines()
+
+
+def kubernetes_manifests(project: Path) -> dict[str, dict[str, Any]]:
+    """The Kubernetes objects under deploy/kubernetes, by kind (kustomization files left out)."""
+    paths = sorted((project / "deploy" / "kubernetes").rglob("*.yaml"))
+    objects = [yaml.safe_load(path.read_text()) for path in paths if path.name != "kustomization.yaml"]
+    return {manifest["kind"]: manifest for manifest in objects}
+
+
+@with_kubernetes
+def test_kubernetes_manifests_pass_strict_validation(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    project = render(**variant)
+    deploy = project / "deploy" / "kubernetes"
+    manifests = sorted(str(path) for path in deploy.rglob("*.yaml") if path.name != "kustomization.yaml")
+    result = run([str(BIN / "kubernetes-validate"), "--strict", "-k", KUBERNETES_VERSION, *manifests], project)
+    listed = {
+        (kustomization.parent / resource).resolve()
+        for kustomization in deploy.rglob("kustomization.yaml")
+        for resource in yaml.safe_load(kustomization.read_text())["resources"]
+    }
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert listed == {Path(path).resolve() for path in manifests} - {deploy / "secret.example.yaml"}
+    assert (deploy / "migrate" / "job.yaml").is_file() == answers_for(variant)["use_alembic"]
+
+
+@with_kubernetes
+def test_pods_drain_before_they_are_killed(render: Callable[..., Path], variant: dict[str, Any]) -> None:
+    """SIGKILL comes terminationGracePeriodSeconds after the preStop hook starts: it must outlast the
+    preStop sleep, the app's SHUTDOWN_DELAY and its SHUTDOWN_TIMEOUT for requests in flight."""
+    manifests = kubernetes_manifests(render(**variant))
+    deployment = manifests["Deployment"]["spec"]
+    pod = deployment["template"]["spec"]
+    (container,) = pod["containers"]
+    config = manifests["ConfigMap"]["data"]
+    draining = container["lifecycle"]["preStop"]["sleep"]["seconds"] + float(config["SHUTDOWN_DELAY"])
+
+    assert pod["terminationGracePeriodSeconds"] > draining + float(config["SHUTDOWN_TIMEOUT"])
+    assert deployment["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert [variable["valueFrom"]["secretKeyRef"]["key"] for variable in container["env"]] == ["DATABASE_URL"]

@@ -44,7 +44,7 @@ def test_the_render_list_names_every_tested_render_once() -> None:
     assert [json.loads(entry["variant"]) for entry in matrix] == ALL_VARIANTS
     assert len(set(names)) == len(names)
     assert names[:4] == ["sqlite, sync", "sqlite, async", "postgresql, sync", "postgresql, async"]
-    assert "postgresql, sync, no docker/metrics" in names
+    assert "postgresql, sync, no docker/metrics, kubernetes" in names
     assert "sqlite, sync, no alembic/docker/ci/metrics, opentelemetry, Apache-2.0, 3.12" in names
     for entry in matrix:
         variant = json.loads(entry["variant"])

@@ -4,7 +4,7 @@
 {% if is_pg %}
 from typing import Annotated, Literal
 
-from fastapi import Body
+from fastapi import Body, Request
 from sqlalchemy import text
 
 from {{ slug }}.db import SessionDep
@@ -15,7 +15,7 @@ SLEEP = "SELECT pg_sleep(:seconds)"
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import Body
+from fastapi import Body, Request
 from sqlalchemy import Engine, event, text
 
 from {{ slug }}.db import SessionDep
@@ -32,8 +32,15 @@ def add_sleep_function(dbapi_connection: Any, _record: Any) -> None:
 
 
 @app.get("/slow")
-{{ async }}def slow(db: SessionDep) -> None:
-    {{ await }}db.execute(text(SLEEP), {"seconds": 0.3})
+{{ async }}def slow(db: SessionDep, seconds: float = 0.3) -> None:
+    {{ await }}db.execute(text(SLEEP), {"seconds": seconds})
+
+
+@app.get("/client")
+async def client(request: Request) -> dict[str, str]:
+    """The client's address and the request's scheme, as the app sees them."""
+    assert request.client is not None
+    return {"host": request.client.host, "scheme": request.url.scheme}
 
 
 @app.get("/boom")

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
@@ -20,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 {% endif %}
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import ASGITransport, AsyncClient, Limits, Response
 {% if is_async %}
 from sqlalchemy import Connection, Engine, delete, event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -146,18 +147,23 @@ LAST_RESORT = 300  # seconds
 
 @contextmanager
 def serving_logged(
-    settings: Settings, log: Path, workers: int = 1, command: list[str] | None = None, **env: str
+    settings: Settings,
+    log: Path,
+    workers: int = 1,
+    command: list[str] | None = None,
+    cwd: Path = TESTS.parent,
+    **env: str,
 ) -> Iterator[str]:
     """Serve tests/observed_app.py with the uvicorn command, its stderr in ``log``; yield its base URL.
 
-    Settings come from the environment, as in production: ``settings``' database, and ``env``.
-    ``command`` serves instead (and must start ``workers`` workers).
+    Settings come from the environment, as in production: ``settings``' database, and ``env``
+    (and from a ``.env`` file in ``cwd``). ``command`` serves instead (and must start ``workers`` workers).
     """
     environment = {**os.environ, "DATABASE_URL": settings.database_url, **env}
     app = ["observed_app:app", "--app-dir", str(TESTS)]
     command = command or [sys.executable, "-m", "uvicorn", *app, "--port", "0", "--workers", str(workers)]
     with log.open("w") as stderr:
-        server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=TESTS.parent)
+        server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=cwd)
     try:
         yield started(server, log, workers)
     finally:
@@ -179,3 +185,62 @@ def started(server: subprocess.Popen[bytes], log: Path, workers: int) -> str:
         assert not re.search(r"Child process \[\d+\] died", text), f"a worker died before it was ready:\n{text}"
         assert time.monotonic() < deadline, f"waited {LAST_RESORT} s for {awaited}; its log:\n{text}"
         time.sleep(0.01)
+
+
+# `python -m` the package, one worker, serving main.app with the routes tests/observed_app.py adds (GET /slow...).
+SERVE_OBSERVED_APP = """
+import observed_app
+from {{ slug }}.__main__ import main
+main()
+"""
+
+
+@dataclass
+class Stopped:
+    """What a server stopped by SIGTERM with requests in flight answered, and when it exited."""
+
+    responses: list[Response | BaseException]  # the requests in flight at the signal
+    unfinished_after_probes: int  # of those, how many had no answer yet when the probes below had theirs
+    ready: Response  # GET /health/ready, sent just after the signal
+    live: Response  # GET /health/live, sent just after the signal
+    returncode: int
+    seconds_to_exit: float
+    log: str
+
+
+def serve_observed_app(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("w") as stderr:
+        return subprocess.Popen([sys.executable, "-c", SERVE_OBSERVED_APP], env=environment, stderr=stderr)
+
+
+async def sigterm_while_serving(settings: Settings, log: Path, in_flight: int, seconds: float, **env: str) -> Stopped:
+    """Serve with ``python -m``, send SIGTERM while ``in_flight`` requests each hold a pool connection
+    for ``seconds``; what followed. The pool has ``in_flight`` connections, so all of them are taken
+    (and /health/ready says so) once every request is in the database."""
+    environment = {**os.environ, "DATABASE_URL": settings.database_url, "PORT": "0", "PYTHONPATH": str(TESTS)}
+    environment |= {"DB_POOL_SIZE": str(in_flight), **env}
+    server = serve_observed_app(environment, log)
+    try:
+        url = started(server, log, 1)
+        limits = Limits(max_connections=in_flight + 2)
+        async with AsyncClient(base_url=url, timeout=LAST_RESORT, limits=limits) as client:
+            slow = [asyncio.create_task(client.get("/slow", params={"seconds": seconds})) for _ in range(in_flight)]
+
+            async def all_in_flight() -> bool:
+                response = await client.get("/health/ready")
+                return response.status_code == 503 and "connection is in use" in response.json()["detail"]
+
+            await wait_until("every request holds a pool connection", all_in_flight)
+            server.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            ready, live = await client.get("/health/ready"), await client.get("/health/live")
+            unfinished = sum(not request.done() for request in slow)
+            responses = await asyncio.gather(*slow, return_exceptions=True)
+        returncode = await asyncio.to_thread(server.wait, LAST_RESORT)
+        seconds_to_exit = time.monotonic() - signalled
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    text = await asyncio.to_thread(log.read_text)
+    return Stopped(responses, unfinished, ready, live, returncode, seconds_to_exit, text)

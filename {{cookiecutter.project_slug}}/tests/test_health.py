@@ -1,11 +1,13 @@
 {% from "variant.jinja" import slug, await with context %}
-"""/health answers after a real round trip to the database, within HEALTH_TIMEOUT, and leaves nothing behind."""
+"""/health/ready (and /health) answer after a real round trip to the database, within HEALTH_TIMEOUT, and leave
+nothing behind; /health/live answers without the database."""
 
 import gc
 import logging
 import time
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import Table
 from support import checked_out, running, wait_until
@@ -27,6 +29,28 @@ async def test_health_is_503_when_the_database_cannot_be_reached(unreachable_cli
 
     assert response.status_code == 503
     assert response.headers["retry-after"].isdigit()
+
+
+async def test_liveness_answers_while_the_database_cannot_be_reached(unreachable_client: AsyncClient) -> None:
+    """A liveness probe that failed with the database would have every instance restarted for its outage."""
+    ready = await unreachable_client.get("/health/ready")
+    live = await unreachable_client.get("/health/live")
+
+    assert ready.status_code == 503
+    assert live.status_code == 200
+    assert live.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/health/ready", "/health"])
+async def test_readiness_is_503_once_shutting_down(app: FastAPI, client: AsyncClient, path: str) -> None:
+    app.state.shutting_down = True  # what SIGTERM does (tests/test_shutdown.py sends a real one)
+
+    response = await client.get(path)
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": "The service is shutting down; another instance will answer."}
+    assert int(response.headers["retry-after"]) > 0
+    assert (await client.get("/health/live")).status_code == 200
 
 
 async def test_a_successful_health_check_logs_nothing_but_its_access_line(
@@ -56,6 +80,23 @@ async def test_health_checks_build_no_new_objects_to_keep(client: AsyncClient) -
         assert (await client.get("/health")).status_code == 200
 
     assert table_objects() == before
+
+
+async def test_readiness_is_503_at_once_when_every_connection_is_in_use(live_settings: Settings) -> None:
+    app = create_app(live_settings.model_copy(update={"db_pool_size": 2, "health_timeout": 30}))
+    async with running(app) as client:
+        held = [{{ await }}app.state.engine.connect() for _ in range(2)]
+        started = time.monotonic()
+        response = await client.get("/health/ready")
+        waited = time.monotonic() - started
+        for connection in held:
+            {{ await }}connection.close()
+
+        assert response.status_code == 503
+        assert response.json() == {"detail": "Every database connection is in use; try again shortly."}
+        assert int(response.headers["retry-after"]) > 0
+        assert waited < 5, "it must not wait for a connection (HEALTH_TIMEOUT is 30 s here)"
+        assert (await client.get("/health/ready")).status_code == 200
 
 
 async def test_health_is_503_within_its_timeout_when_no_connection_is_free(live_settings: Settings) -> None:

@@ -10,6 +10,8 @@ from {{ cookiecutter.project_slug }}.main import create_app
 # Generated clients name their functions after these: changing one breaks client code.
 OPERATION_IDS = [
     "health-health",
+    "health-live",
+    "health-ready",
     "items-create_item",
     "items-delete_item",
     "items-list_items",

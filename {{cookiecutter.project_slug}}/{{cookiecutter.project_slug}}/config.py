@@ -48,8 +48,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     web_concurrency: int = Field(default=1, ge=1)
-    # /health answers 503 when the database has not answered within this many seconds.
+    # The proxies (addresses, networks, or "*") whose X-Forwarded-For and X-Forwarded-Proto
+    # `python -m` trusts: the client's address and scheme behind a load balancer.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # /health/ready answers 503 when the database has not answered within this many seconds.
     health_timeout: float = Field(default=1.0, gt=0)
+    # On SIGTERM: seconds the app goes on serving while /health/ready answers 503, then seconds
+    # the requests in flight get to finish (`python -m`) before they are cancelled (see shutdown.py).
+    shutdown_delay: float = Field(default=0, ge=0)
+    shutdown_timeout: int = Field(default=20, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     max_body_size: int = Field(default=1_048_576, ge=1)

@@ -25,6 +25,7 @@ from .models import Base
 {% endif %}
 from .observability import configure_logging, install_observability, observe_engine
 from .routes import health, items, notes
+from .shutdown import drain_on_sigterm
 
 
 @asynccontextmanager
@@ -48,7 +49,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Started without it, the app says so in the log and in /health.
     try:
         {{ await }}schema_version.check_at_startup(app)
-        yield
+        with drain_on_sigterm(app, settings.shutdown_delay):
+            yield
     finally:
         {{ await }}engine.dispose()
 {% else %}
@@ -59,7 +61,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {% else %}
         Base.metadata.create_all(engine)
 {% endif %}
-        yield
+        with drain_on_sigterm(app, settings.shutdown_delay):
+            yield
     finally:
         {{ await }}engine.dispose()
 {% endif %}
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
+    app.state.shutting_down = False  # until SIGTERM (see shutdown.py)
     app.dependency_overrides = DependencyOverrides()
     if settings.cors_origins:
         app.add_middleware(

@@ -1,5 +1,5 @@
 {% from "variant.jinja" import is_async, in_turn, Session, sessionmaker with context %}
-"""Health check: the database answers and can be written{{ ", and its schema is the code's" if cookiecutter.use_alembic }}."""
+"""Health checks for orchestrators: /health/live (the process serves) and /health/ready (it can serve requests now)."""
 
 import asyncio
 import logging
@@ -8,13 +8,14 @@ from typing import Annotated
 {% if not is_async %}
 from anyio import to_thread
 {% endif %}
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from sqlalchemy import Connection
 {% if is_async %}
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 {% else %}
 from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
+from sqlalchemy.pool import QueuePool
 
 from ..db import get_read_session_factory, why_writes_fail
 from ..errors import DATABASE_ERRORS, RETRY_AFTER
@@ -23,23 +24,34 @@ from ..schema_version import schema_problem
 {% endif %}
 from ..schemas import Health
 
-router = APIRouter(tags=["health"], responses=DATABASE_ERRORS)
+router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)
 
 SessionFactory = Annotated[{{ sessionmaker }}[{{ Session }}], Depends(get_read_session_factory)]
+
+
+def not_ready(detail: str) -> HTTPException:
+    """A 503: every reason not to be ready passes, so another instance, or this one shortly, can serve."""
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail, headers={"Retry-After": RETRY_AFTER})
+
+
+def no_connection_free(app: FastAPI) -> bool:
+    """Whether requests have borrowed every connection the pool may open (a pool that keeps no count never has)."""
+    pool = app.state.engine.pool
+    settings = app.state.settings
+    return isinstance(pool, QueuePool) and pool.checkedout() >= settings.db_pool_size + settings.db_max_overflow
 
 
 def check_database(connection: Connection) -> None:
     """Raise a 503 if a write would fail now{{ ", or if the schema is not the code's" if cookiecutter.use_alembic }}."""
     reason = why_writes_fail(connection)
     if reason is not None:
-        logger.warning("/health: the database cannot be written: %s", reason)
-        detail = "The database cannot be written; try again shortly."
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail, headers={"Retry-After": RETRY_AFTER})
+        logger.warning("health check: the database cannot be written: %s", reason)
+        raise not_ready("The database cannot be written; try again shortly.")
 {% if cookiecutter.use_alembic %}
     problem = schema_problem(connection)
     if problem is not None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"The database schema is out of date: {problem}.")
+        raise not_ready(f"The database schema is out of date: {problem}.")
 {% endif %}
 {% if not is_async %}
 
@@ -50,9 +62,23 @@ def check_in_session(factory: sessionmaker[Session]) -> None:
 {% endif %}
 
 
-@router.get("/health")
-async def health(request: Request, factory: SessionFactory) -> Health:
-    """Within HEALTH_TIMEOUT: 200 if the database can be written{{ " and has the code's schema" if cookiecutter.use_alembic }}, else 503."""
+@router.get("/health/live")
+async def live() -> Health:
+    """200 while the process serves requests: for liveness probes, it never touches the database."""
+    return Health(status="ok")
+
+
+@router.get("/health/ready", responses=DATABASE_ERRORS)
+async def ready(request: Request, factory: SessionFactory) -> Health:
+    """200 if this instance can serve requests now, else 503 with the reason, within HEALTH_TIMEOUT.
+
+    Not ready: shutting down (from SIGTERM on), every pool connection in use, the database
+    not answering or not writable{{ ", or its schema not the code's" if cookiecutter.use_alembic }}.
+    """
+    if request.app.state.shutting_down:
+        raise not_ready("The service is shutting down; another instance will answer.")
+    if no_connection_free(request.app):
+        raise not_ready("Every database connection is in use; try again shortly.")
     timeout = request.app.state.settings.health_timeout
     try:
         async with asyncio.timeout(timeout):
@@ -68,3 +94,9 @@ async def health(request: Request, factory: SessionFactory) -> Health:
     except TimeoutError:
         raise TimeoutError(f"the database did not answer within HEALTH_TIMEOUT ({timeout} s)") from None
     return Health(status="ok")
+
+
+@router.get("/health", responses=DATABASE_ERRORS)
+async def health(request: Request, factory: SessionFactory) -> Health:
+    """The same as /health/ready (clients of earlier versions use this path)."""
+    return await ready(request, factory)
