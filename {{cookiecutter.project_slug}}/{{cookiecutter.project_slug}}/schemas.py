@@ -9,9 +9,22 @@ field rather than a database error. For a new column, pick the type that matches
 """
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema, core_schema
 
 # The range of Integer() columns (and of the integer primary key) in both databases.
 INT32_MIN = -2_147_483_648
@@ -48,12 +61,54 @@ Title = Annotated[StorableText, Field(min_length=1, max_length=255)]  # String(2
 Description = Annotated[StorableText, Field(max_length=10_000)]  # Text()
 
 
-class ItemIn(BaseModel):
+def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7396: ``patch``'s members replace ``target``'s, null removes one, and objects merge member by member."""
+    merged = dict(target)
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        elif isinstance(value, dict):
+            inner = merged.get(name)
+            merged[name] = merge_patch(inner if isinstance(inner, dict) else {}, value)
+        else:
+            merged[name] = value
+    return merged
+
+
+class Replacement(BaseModel):
+    """A body with every writable field of a resource (POST, PUT), and so the result of a PATCH."""
+
+    @classmethod
+    def patched(cls, current: object, patch: BaseModel) -> Self:
+        """``current``'s fields with ``patch`` merged in, validated as a PUT's body is (a 422 if invalid)."""
+        stored = {name: getattr(current, name) for name in cls.model_fields}
+        try:
+            return cls.model_validate(merge_patch(stored, patch.model_dump(exclude_unset=True)))
+        except ValidationError as error:
+            raise RequestValidationError(
+                [{**detail, "loc": ("body", *detail["loc"])} for detail in error.errors(include_url=False)]
+            ) from None
+
+
+class ItemIn(Replacement):
     """Fields a client sends to create an item or to replace one (PUT)."""
 
     model_config = ConfigDict(extra="forbid")
 
     title: Title
+    description: Description | None = None
+
+
+class ItemPatch(BaseModel):
+    """A JSON Merge Patch of an item (RFC 7396): the fields to change; null removes an optional one.
+
+    The merged result is validated as an ``ItemIn``. A required field may be left out, not
+    removed: its type here is not nullable in the schema (``SkipJsonSchema[None]``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | SkipJsonSchema[None] = None
     description: Description | None = None
 
 
@@ -82,9 +137,9 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+# Relationships of Item that a read may include (`?expand=notes`); any other value gets a 422.
+ItemExpand = Literal["notes"]
 NoteBody = Annotated[str, Field(min_length=1, max_length=2_000, pattern="^[^\\x00]*$"), AfterValidator(storable)]
-# Related resources a read may include (`?expand=notes`); any other value gets a 422.
-Expand = Literal["notes"]
 
 
 class NoteIn(BaseModel):
@@ -107,6 +162,65 @@ class NoteOut(BaseModel):
 
 
 class ItemWithNotesOut(ItemOut):
-    """An item with its notes, ordered by id (`?expand=notes`)."""
+    """An item with its newest notes (at most ``EXPANDED_CHILDREN``), ordered by id (`?expand=notes`)."""
 
     notes: list[NoteOut]
+
+
+class SortBy:
+    """A ``sort`` query parameter: comma-separated ``fields``, each with ``-`` in front for descending.
+
+    Each field is the name of a model attribute (listing.py orders by it); rows with equal
+    values are ordered by id. Sort only by columns that are never NULL, with an index.
+    """
+
+    def __init__(self, *fields: str) -> None:
+        self.fields = fields
+        names = "|".join(fields)
+        self.pattern = f"^-?({names})(,-?({names}))*$"
+
+    def validate(self, value: str) -> str:
+        unknown = [name for name in (part.removeprefix("-") for part in value.split(",")) if name not in self.fields]
+        if unknown:
+            refused = ", ".join(map(repr, unknown))
+            raise ValueError(f"cannot sort by {refused}: sort by {', '.join(self.fields)}, each with - for descending")
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.validate, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern
+        json_schema["description"] = f"Comma-separated fields among {', '.join(self.fields)}; `-` in front: descending"
+        return json_schema
+
+
+class PageQuery(BaseModel):
+    """The query parameters of every list endpoint (listing.py): a page, and its total on request."""
+
+    after: Annotated[
+        Int32Param | None, Field(description="The last id of the previous page: the `Link` header's next page")
+    ] = None
+    skip: Annotated[Int32Param, Field(ge=0, description="Rows to skip (after `after`)")] = 0
+    limit: Annotated[int, Field(ge=1, le=100, description="Rows per page")] = 100
+    count: Annotated[bool, Field(description="Add `X-Total-Count`: the rows that match the filters")] = False
+    sort: str = "id"  # each resource's query names the fields it sorts by (SortBy)
+
+
+class ItemQuery(PageQuery):
+    """``GET /items/``: sort, filters and the relationship to include."""
+
+    sort: Annotated[str, SortBy("id", "title")] = "id"
+    title: Annotated[Title | None, Field(description="Items with exactly this title")] = None
+    title_contains: Annotated[
+        Title | None, Field(description="Items whose title contains this text, ignoring case")
+    ] = None
+    expand: Annotated[ItemExpand | None, Field(description="Include each item's newest notes")] = None
+
+
+class NoteQuery(PageQuery):
+    """``GET /items/{item_id}/notes``: sort and filters."""
+
+    sort: Annotated[str, SortBy("id", "created_at")] = "id"
+    created_after: Annotated[AwareDatetime | None, Field(description="Notes created after this time")] = None
