@@ -3,12 +3,20 @@
 A value that passes these types fits its column, so the client gets a 422 naming the
 field rather than a database error. For a new column, pick the type that matches it:
 
-    Integer()   Int32 in a body, Int32Param in a path or query
-    String(n)   Annotated[StorableText, Field(max_length=n)]
-    Text()      Annotated[StorableText, Field(max_length=...)]: unbounded in the database, bounded here
+    Integer()                   Int32 in a body, Int32Param in a path or query
+    String(n)                   Annotated[StorableText, Field(max_length=n)]
+    Text()                      Annotated[StorableText, Field(max_length=...)]: unbounded in the database, bounded here
+    Numeric(12, 2)              Money: a decimal string such as "12.34" in and out (never a float)
+    Boolean()                   Flag: true or false, never 1 or "yes"
+    Date()                      Day: "2024-02-29"
+    DateTime(timezone=True)     Timestamp: with its zone ("...Z", "...+02:00"), stored in UTC (TimestampOut out)
+
+tests/test_field_types.py stores each in both databases and reads it back.
 """
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
 from fastapi.exceptions import RequestValidationError
@@ -21,7 +29,9 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    PlainSerializer,
     ValidationError,
+    WithJsonSchema,
 )
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema, core_schema
@@ -56,6 +66,59 @@ Int32 = Annotated[int, Field(strict=True, ge=INT32_MIN, le=INT32_MAX), BeforeVal
 Int32Param = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 # Text that any column can store; the pattern publishes the NUL-byte rule in the OpenAPI schema.
 StorableText = Annotated[str, Field(pattern="^[^\\x00]*$"), AfterValidator(storable)]
+
+# Numeric(12, 2): up to 10 digits before the point and 2 after, as a JSON string, so that no
+# client parses it into a float. (On SQLite, which has no decimal type, Numeric stores a
+# float, which holds every such value exactly: 15 significant digits would.)
+MONEY_PATTERN = r"^-?\d{1,10}(\.\d{1,2})?$"
+
+
+def money_text(value: object) -> object:
+    """Take money as a decimal string (or a stored Decimal); never a JSON number, an exponent or a blank."""
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(MONEY_PATTERN, value):
+        raise ValueError('must be a decimal string such as "12.34": up to 10 digits, a point and up to 2 more')
+    return value
+
+
+def in_cents(value: Decimal) -> Decimal:
+    """With its two decimal places, as the column returns it: "7" is stored, and shown, as "7.00"."""
+    return value.quantize(CENT)
+
+
+CENT = Decimal("0.01")
+Money = Annotated[
+    Decimal,
+    Field(max_digits=12, decimal_places=2),
+    BeforeValidator(money_text),
+    AfterValidator(in_cents),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["12.34"]}),
+]
+# Boolean(): JSON true or false only (lax mode would take 1, "yes" and "on").
+Flag = Annotated[bool, Field(strict=True)]
+# Date(): "YYYY-MM-DD" only (lax mode would take a number of seconds since 1970).
+Day = Annotated[date, Field(strict=True)]
+
+
+def in_utc(value: datetime) -> datetime:
+    """The same instant in UTC: SQLite stores a timestamp's digits without its zone."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must be between years 1 and 9999 in UTC") from None
+
+
+def as_utc(value: datetime) -> datetime:
+    """Timestamps are UTC; SQLite returns them without a zone (CURRENT_TIMESTAMP)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# DateTime(timezone=True) in a body: an ISO 8601 string with its zone (a time without one is
+# ambiguous); in a response, TimestampOut: UTC.
+Timestamp = Annotated[AwareDatetime, Field(strict=True), AfterValidator(in_utc)]
+TimestampOut = Annotated[datetime, AfterValidator(as_utc)]
 
 Title = Annotated[StorableText, Field(min_length=1, max_length=255)]  # String(255)
 Description = Annotated[StorableText, Field(max_length=10_000)]  # Text()
@@ -132,11 +195,6 @@ class Problem(BaseModel):
     detail: str
 
 
-def as_utc(value: datetime) -> datetime:
-    """Timestamps are UTC; SQLite returns them without a zone (CURRENT_TIMESTAMP)."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 # Relationships of Item that a read may include (`?expand=notes`); any other value gets a 422.
 ItemExpand = Literal["notes"]
 NoteBody = Annotated[str, Field(min_length=1, max_length=2_000, pattern="^[^\\x00]*$"), AfterValidator(storable)]
@@ -158,7 +216,7 @@ class NoteOut(BaseModel):
     id: int
     item_id: int
     body: str
-    created_at: Annotated[datetime, AfterValidator(as_utc)]
+    created_at: TimestampOut
 
 
 class ItemWithNotesOut(ItemOut):
