@@ -19,28 +19,28 @@ from sqlalchemy import Boolean, Column, Connection, Date, DateTime, Integer, Met
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.types import TypeEngine
 
-from {{ slug }}.schemas import Day, Flag, Money, Timestamp, TimestampOut
+from {{ slug }} import schemas
 
 # Each type: (type in a body, type in a response, column type, JSON values it stores, JSON values it refuses).
 FIELD_TYPES: dict[str, tuple[Any, Any, TypeEngine[Any], list[object], list[object]]] = {
     "money": (
-        Money,
-        Money,
+        schemas.Money,
+        schemas.Money,
         Numeric(12, 2),
         ["0.10", "-12345678.91", "9999999999.99", "-9999999999.99", "0", "7.5"],
         [12.5, 12, "1e3", "", " 1", "1.234", "12345678901", "1.", ".5", "NaN", True],
     ),
-    "flag": (Flag, Flag, Boolean(), [True, False], [1, 0, "true", "yes", None]),
+    "flag": (schemas.Flag, schemas.Flag, Boolean(), [True, False], [1, 0, "true", "yes", None]),
     "day": (
-        Day,
-        Day,
+        schemas.Day,
+        schemas.Day,
         Date(),
         ["2024-02-29", "0001-01-01", "9999-12-31"],
         ["2023-02-29", "29/02/2024", 1_700_006_400, ""],  # the number: midnight, 2023-11-15
     ),
     "timestamp": (
-        Timestamp,
-        TimestampOut,
+        schemas.Timestamp,
+        schemas.TimestampOut,
         DateTime(timezone=True),
         ["2024-02-29T23:30:00.123456-05:00", "2024-03-01T04:30:00Z", "1970-01-01T00:00:00+14:00"],
         ["2024-02-29T23:30:00", 1_700_000_000, "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-02:00"],
@@ -90,7 +90,7 @@ def test_a_field_type_refuses_what_its_column_cannot_hold_as_sent(body_type: Any
 
 
 def test_money_is_a_string_in_json() -> None:
-    money = TypeAdapter(Money)
+    money = TypeAdapter(schemas.Money)
 
     assert money.dump_json(money.validate_json('"12.30"')) == b'"12.30"'
     assert money.json_schema()["type"] == "string"
