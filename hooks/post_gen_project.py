@@ -7,7 +7,8 @@ moved into place and the rest deleted.
 
 ``MANIFEST`` is the one table of optional files: each path is kept only when
 every listed option has one of the listed values. The template's tests read
-the same table to check each render.
+the same table to check each render. Paths are the template's: cookiecutter renders
+this hook, so the package directory is named as in the template's own layout.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ MANIFEST: dict[str, dict[str, tuple[object, ...]]] = {
     "alembic.ini": {"use_alembic": (True,)},
     "migrations": {"use_alembic": (True,)},
     "tests/test_migrations.py": {"use_alembic": (True,)},
+    "{{cookiecutter.project_slug}}/schema_version.py": {"use_alembic": (True,)},
     "Dockerfile": {"use_docker": (True,)},
     ".dockerignore": {"use_docker": (True,)},
     "compose.yaml": {"use_docker": (True,)},

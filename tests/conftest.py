@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -18,7 +17,10 @@ from sqlalchemy.engine import make_url
 # The hooks and the Jinja extension are plain modules; tests import their functions.
 sys.path[:0] = [str(ROOT / "hooks"), str(ROOT)]
 
-DATABASES_BEFORE = pytest.StashKey[set[str]]()
+# Every database this run creates on the server starts with the run's own prefix, which the
+# rendered suites read from this variable: the check for databases left behind looks at this
+# run's only, not at those of other runs or programs that share the server.
+DATABASE_PREFIX = "TEST_DATABASE_PREFIX"
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +58,7 @@ def server_url() -> str:
 @pytest.fixture
 def scratch_database(server_url: str) -> Iterator[str]:
     """An empty database on the server for one test, dropped afterwards; yields its URL."""
-    name = f"template_test_{os.getpid()}_{os.urandom(4).hex()}"
+    name = f"{os.environ[DATABASE_PREFIX]}scratch_{os.urandom(4).hex()}"
     with psycopg.connect(server_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -66,31 +68,28 @@ def scratch_database(server_url: str) -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def created_databases(url: str) -> set[str]:
-    """Databases that test runs create (rendered suites and this suite's scratch ones)."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the run its database prefix (in the xdist controller: the workers inherit it)."""
+    if not hasattr(config, "workerinput"):
+        os.environ[DATABASE_PREFIX] = f"test_{os.urandom(4).hex()}_"
+
+
+def databases_of_this_run(url: str) -> set[str]:
+    """This run's databases on the server: those whose names start with its prefix."""
+    query = "SELECT datname FROM pg_database WHERE starts_with(datname, %s)"
     with psycopg.connect(url, connect_timeout=5) as connection:
-        rows = connection.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'test\\_%' OR datname LIKE 'template\\_test\\_%'"
-        ).fetchall()
+        rows = connection.execute(query, (os.environ[DATABASE_PREFIX],)).fetchall()
     return {row[0] for row in rows}
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Note the test databases that exist before the run (in the xdist controller only)."""
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if it left a database behind (checked once all the xdist workers are done)."""
     if hasattr(session.config, "workerinput"):
         return
-    # An unreachable server is reported by the tests that need it.
-    with contextlib.suppress(psycopg.Error):
-        url = os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER_URL)
-        session.config.stash[DATABASES_BEFORE] = created_databases(url)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run if any test database created during it was left behind."""
-    before = session.config.stash.get(DATABASES_BEFORE, None)
-    if before is None:
-        return
-    left = created_databases(os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER_URL)) - before
+    try:
+        left = databases_of_this_run(os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER_URL))
+    except psycopg.Error:
+        return  # an unreachable server is reported by the tests that need it
     if left:
         session.config.get_terminal_writer().line(f"test databases left behind: {sorted(left)}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

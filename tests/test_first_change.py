@@ -131,7 +131,7 @@ def test_adding_a_field_keeps_every_gate_green(
     mypy = run(python_tool("mypy", "--strict", "--cache-dir", str(cache), DEFAULT_SLUG, "tests", "migrations"), project)
     assert_ok(mypy, "mypy --strict")
     suite = run(
-        python_tool("pytest", "-p", "no:cacheprovider", "-q", "-rA"),
+        python_tool("pytest", "-p", "no:cacheprovider", "-m", "", "-q", "-rA"),
         project,
         TEST_DATABASE_URL=server_url,
         HYPOTHESIS_STORAGE_DIRECTORY=str(tmp_path / "hypothesis"),

@@ -23,9 +23,14 @@ VARIANTS = TEMPLATE / post_gen_project.VARIANTS_DIR
 CACHES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
 
 
+def as_rendered(path: str) -> str:
+    """A path of the template's layout as it is in a render with the default answers."""
+    return path.replace("{{cookiecutter.project_slug}}", DEFAULT_SLUG)
+
+
 def files_under(root: Path) -> set[str]:
     return {
-        str(path.relative_to(root)).replace("{{cookiecutter.project_slug}}", DEFAULT_SLUG)
+        as_rendered(str(path.relative_to(root)))
         for path in root.rglob("*")
         if path.is_file() and not CACHES.intersection(path.parts)
     }
@@ -35,7 +40,7 @@ def expected_files(answers: dict[str, object]) -> set[str]:
     """The template's common files and the chosen variants' own files, less what MANIFEST prunes."""
     common = {name for name in files_under(TEMPLATE) if not name.startswith(f"{post_gen_project.VARIANTS_DIR}/")}
     own = set().union(*(files_under(option / str(answers[option.name])) for option in VARIANTS.iterdir()))
-    pruned = post_gen_project.unused_paths(answers)
+    pruned = [as_rendered(path) for path in post_gen_project.unused_paths(answers)]
     return {name for name in common | own if not any(name == path or name.startswith(f"{path}/") for path in pruned)}
 
 

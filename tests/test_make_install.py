@@ -67,6 +67,7 @@ def test_install_refuses_an_old_interpreter_at_once_and_says_how_to_name_another
     assert seconds < 5
 
 
+@pytest.mark.slow  # builds a virtual environment
 def test_a_venv_of_the_wrong_python_is_refused_then_rebuilt_with_the_named_one(
     render: Callable[..., Path], variant: dict[str, Any], tmp_path: Path
 ) -> None:

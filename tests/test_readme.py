@@ -81,7 +81,7 @@ def test_readme_quick_start_and_tests_work_in_a_fresh_environment(render: Callab
     assert (project / ".venv" / "bin" / "python").exists()
     check_server(quick_start[-1], project)
 
-    assert tests == ["make test"]
+    assert tests == ["make test", "make test-all"]  # the generated-suite tests run the second
     result = shell(tests[0], project)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
     assert re.search(r"\d+ passed", result.stdout)
@@ -89,8 +89,8 @@ def test_readme_quick_start_and_tests_work_in_a_fresh_environment(render: Callab
 
     # pre-commit's hooks find the project's tools from a fresh shell, with .venv not on PATH.
     hooks = readme_commands(readme, "pre-commit")
-    assert hooks == [".venv/bin/pre-commit install", ".venv/bin/pre-commit run --all-files"]
-    for command in ["git init -q", "git add -A", hooks[-1]]:
+    assert hooks == ["git init && git add -A", ".venv/bin/pre-commit install", ".venv/bin/pre-commit run --all-files"]
+    for command in [hooks[0], hooks[-1]]:
         result = shell(command, project, PATH=fresh_path(), PRE_COMMIT_HOME=str(tmp_path / "pre-commit"))
         assert result.returncode == 0, f"{command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     assert "mypy" in result.stdout

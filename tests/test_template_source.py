@@ -96,9 +96,13 @@ def test_variant_directories_name_an_option_and_its_choices() -> None:
 
 
 def test_variant_files_do_not_shadow_common_files() -> None:
+    checked = 0
     for value in VARIANTS.glob("*/*"):
         for path in (path for path in value.rglob("*") if path.is_file()):
             assert not (PROJECT / path.relative_to(value)).exists(), f"{rel(path)} would overwrite a common file"
+            checked += 1
+
+    assert checked, f"no variant files under {rel(VARIANTS)}: nothing was checked"
 
 
 def test_every_database_has_its_own_engine_and_fixtures() -> None:

@@ -139,6 +139,9 @@ def recording_statements(engine: Engine) -> Iterator[list[str]]:
 
 
 TESTS = Path(__file__).resolve().parent
+# Only for a server that neither gets ready nor exits: the waits below end as soon as it
+# reports ready or exits, and a loaded machine may take many seconds to start workers.
+LAST_RESORT = 300  # seconds
 
 
 @contextmanager
@@ -156,16 +159,23 @@ def serving_logged(
     with log.open("w") as stderr:
         server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=TESTS.parent)
     try:
-        deadline = time.monotonic() + 30
-        while True:  # until uvicorn listens and every worker's lifespan has started
-            text = log.read_text()
-            listening = re.search(r"Uvicorn running on (http://[\w.:]+)", text)
-            if listening and text.count("Application startup complete") >= workers:
-                break
-            assert server.poll() is None, text
-            assert time.monotonic() < deadline, text
-            time.sleep(0.05)
-        yield listening.group(1)
+        yield started(server, log, workers)
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
+        server.wait(timeout=LAST_RESORT)
+
+
+def started(server: subprocess.Popen[bytes], log: Path, workers: int) -> str:
+    """The server's base URL, once its log says that it listens and every worker's app has started."""
+    awaited = f"uvicorn to listen and {workers} worker(s) to report 'Application startup complete'"
+    deadline = time.monotonic() + LAST_RESORT
+    while True:
+        text = log.read_text()
+        listening = re.search(r"Uvicorn running on (http://[\w.:]+)", text)
+        if listening and text.count("Application startup complete") >= workers:
+            return listening.group(1)
+        assert server.poll() is None, f"uvicorn exited (status {server.returncode}) before it was ready:\n{text}"
+        # uvicorn replaces a worker that dies, and would go on doing so.
+        assert not re.search(r"Child process \[\d+\] died", text), f"a worker died before it was ready:\n{text}"
+        assert time.monotonic() < deadline, f"waited {LAST_RESORT} s for {awaited}; its log:\n{text}"
+        time.sleep(0.01)

@@ -21,6 +21,8 @@ from support import delete_committed_items, serving
 from {{ slug }}.config import Settings
 from {{ slug }}.main import create_app
 
+pytestmark = pytest.mark.slow
+
 # Generated requests per operation, valid and invalid ones mixed (about 300 in all).
 EXAMPLES = 60
 

@@ -16,6 +16,8 @@ from support import checked_out, serving, wait_until
 
 from {{ slug }}.db import ReadSessionDep, SessionDep
 
+pytestmark = pytest.mark.slow
+
 
 def add_slow_routes(app: FastAPI) -> None:
     """POST /slow writes and GET /slow reads; each holds a connection for half a second."""

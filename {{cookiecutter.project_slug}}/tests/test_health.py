@@ -1,6 +1,18 @@
-"""/health answers after a real round trip to the database."""
+{% from "variant.jinja" import slug, await with context %}
+"""/health answers after a real round trip to the database, within HEALTH_TIMEOUT, and leaves nothing behind."""
 
+import gc
+import logging
+import time
+
+import pytest
 from httpx import AsyncClient
+from sqlalchemy import Table
+from support import checked_out, running, wait_until
+
+from {{ slug }}.config import Settings
+from {{ slug }}.main import create_app
+from {{ slug }}.observability import access_logger
 
 
 async def test_health_is_ok_when_the_database_answers(client: AsyncClient) -> None:
@@ -15,3 +27,49 @@ async def test_health_is_503_when_the_database_cannot_be_reached(unreachable_cli
 
     assert response.status_code == 503
     assert response.headers["retry-after"].isdigit()
+
+
+async def test_a_successful_health_check_logs_nothing_but_its_access_line(
+    client: AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # LOG_LEVEL's default
+
+    response = await client.get("/health")
+
+    assert response.status_code == 200
+    others = [record for record in caplog.records if record.name not in {access_logger.name, "httpx"}]
+    assert [f"{record.name}: {record.getMessage()}" for record in others] == []
+
+
+def table_objects() -> int:
+    gc.collect()
+    return sum(isinstance(thing, Table) for thing in gc.get_objects())
+
+
+async def test_health_checks_build_no_new_objects_to_keep(client: AsyncClient) -> None:
+    """Each check reads the schema's version with the same statement: no new table object for
+    the engine's statement cache to keep, check after check."""
+    await client.get("/health")
+    before = table_objects()
+
+    for _ in range(10):
+        assert (await client.get("/health")).status_code == 200
+
+    assert table_objects() == before
+
+
+async def test_health_is_503_within_its_timeout_when_no_connection_is_free(live_settings: Settings) -> None:
+    app = create_app(live_settings.model_copy(update={"db_pool_size": 1, "health_timeout": 0.2}))
+    async with running(app) as client:
+        held = {{ await }}app.state.engine.connect()  # the only connection
+        {{ await }}held.exec_driver_sql("SELECT 1")
+        started = time.monotonic()
+        response = await client.get("/health")
+        waited = time.monotonic() - started
+        {{ await }}held.close()
+
+        assert response.status_code == 503
+        assert int(response.headers["retry-after"]) > 0
+        assert waited < 2, "it must answer after HEALTH_TIMEOUT, not after DB_POOL_TIMEOUT (10 s)"
+        await wait_until("the check that was given up has returned its connection", lambda: checked_out(app) == 0)
+        assert (await client.get("/health")).status_code == 200

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     web_concurrency: int = Field(default=1, ge=1)
+    # /health answers 503 when the database has not answered within this many seconds.
+    health_timeout: float = Field(default=1.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     max_body_size: int = Field(default=1_048_576, ge=1)

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from . import __version__
+from . import __version__{{ ", schema_version" if cookiecutter.use_alembic }}
 from .config import Settings, get_settings
 {% if is_async %}
 from .connection_queue import ConnectionQueue
@@ -47,7 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The schema comes from migrations: run `alembic upgrade head` before starting.
     # Started without it, the app says so in the log and in /health.
     try:
-        {{ await }}health.check_schema_version(app)
+        {{ await }}schema_version.check_at_startup(app)
         yield
     finally:
         {{ await }}engine.dispose()

@@ -1,79 +1,70 @@
-{% from "variant.jinja" import is_async, async, await with context %}
-"""Liveness check that includes a round trip to the database{{ " and its schema version" if cookiecutter.use_alembic }}."""
+{% from "variant.jinja" import is_async, in_turn, Session, sessionmaker with context %}
+"""Health check: the database answers and can be written{{ ", and its schema is the code's" if cookiecutter.use_alembic }}."""
 
-{% if cookiecutter.use_alembic %}
+import asyncio
 import logging
-from functools import lru_cache
-from pathlib import Path
+from typing import Annotated
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from fastapi import APIRouter, FastAPI, HTTPException, status
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import SQLAlchemyError
+{% if not is_async %}
+from anyio import to_thread
+{% endif %}
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from sqlalchemy import Connection
+{% if is_async %}
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 {% else %}
-from fastapi import APIRouter
-from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 
-from ..db import ReadSessionDep
-from ..errors import DATABASE_ERRORS
+from ..db import get_read_session_factory, why_writes_fail
+from ..errors import DATABASE_ERRORS, RETRY_AFTER
+{% if cookiecutter.use_alembic %}
+from ..schema_version import schema_problem
+{% endif %}
 from ..schemas import Health
 
 router = APIRouter(tags=["health"], responses=DATABASE_ERRORS)
-{% if cookiecutter.use_alembic %}
 logger = logging.getLogger(__name__)
 
-# Found as the alembic command finds it: in the working directory (the project's root,
-# or /app in the Docker image).
-ALEMBIC_INI = Path("alembic.ini")
+SessionFactory = Annotated[{{ sessionmaker }}[{{ Session }}], Depends(get_read_session_factory)]
 
 
-@lru_cache
-def migration_scripts() -> ScriptDirectory | None:
-    """The project's migrations, or None where they are not deployed."""
-    return ScriptDirectory.from_config(Config(ALEMBIC_INI)) if ALEMBIC_INI.is_file() else None
+def check_database(connection: Connection) -> None:
+    """Raise a 503 if a write would fail now{{ ", or if the schema is not the code's" if cookiecutter.use_alembic }}."""
+    reason = why_writes_fail(connection)
+    if reason is not None:
+        logger.warning("/health: the database cannot be written: %s", reason)
+        detail = "The database cannot be written; try again shortly."
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail, headers={"Retry-After": RETRY_AFTER})
+{% if cookiecutter.use_alembic %}
+    problem = schema_problem(connection)
+    if problem is not None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"The database schema is out of date: {problem}.")
+{% endif %}
+{% if not is_async %}
 
 
-def schema_problem(connection: Connection) -> str | None:
-    """Why the database's schema does not match the code's migrations, or None if it does."""
-    scripts = migration_scripts()
-    if scripts is None:
-        return None
-    current = MigrationContext.configure(connection).get_current_heads()
-    heads = tuple(scripts.get_heads())
-    if set(current) == set(heads):
-        return None
-    try:
-        pending = [script.revision for script in scripts.iterate_revisions(heads, current or "base")]
-    except RevisionError:
-        return f"the database is at revision {', '.join(current)}, which this code does not have"
-    return f"migrations not applied: {', '.join(reversed(pending))}; run `make migrate` (alembic upgrade head)"
+def check_in_session(factory: sessionmaker[Session]) -> None:
+    with factory() as session:
+        check_database(session.connection())
 {% endif %}
 
 
 @router.get("/health")
-{{ async }}def health(db: ReadSessionDep) -> Health:
-    {{ await }}db.execute(text("SELECT 1"))
-{% if cookiecutter.use_alembic %}
-    problem = {{ "await db.run_sync(lambda session: schema_problem(session.connection()))" if is_async else "schema_problem(db.connection())" }}
-    if problem is not None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"The database schema is out of date: {problem}.")
-{% endif %}
-    return Health(status="ok")
-{% if cookiecutter.use_alembic %}
-
-
-{{ async }}def check_schema_version(app: FastAPI) -> None:
-    """At startup: log an error when the database's schema is not the code's."""
+async def health(request: Request, factory: SessionFactory) -> Health:
+    """Within HEALTH_TIMEOUT: 200 if the database can be written{{ " and has the code's schema" if cookiecutter.use_alembic }}, else 503."""
+    timeout = request.app.state.settings.health_timeout
     try:
-        {{ async }}with app.state.engine.connect() as connection:
-            problem = {{ "await connection.run_sync(schema_problem)" if is_async else "schema_problem(connection)" }}
-    except (SQLAlchemyError, OSError):
-        logger.warning("Could not check the database schema version at startup", exc_info=True)
-        return
-    if problem is not None:
-        logger.error("The database schema is out of date: %s", problem)
+        async with asyncio.timeout(timeout):
+{% if is_async %}
+            async with {{ in_turn }}factory() as session:
+                connection = await session.connection()
+                await connection.run_sync(check_database)
+{% else %}
+            # A driver call cannot be interrupted: the check runs in a worker thread, which
+            # is left to finish on its own (and return its connection) when time is up.
+            await to_thread.run_sync(check_in_session, factory, abandon_on_cancel=True)
 {% endif %}
+    except TimeoutError:
+        raise TimeoutError(f"the database did not answer within HEALTH_TIMEOUT ({timeout} s)") from None
+    return Health(status="ok")

@@ -35,6 +35,9 @@ from support import delete_committed_items, migrate, recording_statements, runni
 
 # The server the tests create their database on; the user must be allowed to CREATE DATABASE.
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# How the test databases' names start: runs that share a server can each set their own,
+# to tell their databases apart.
+DATABASE_PREFIX = os.environ.get("TEST_DATABASE_PREFIX", "test_")
 
 
 def cannot_create_database(server: URL, error: Exception) -> str:
@@ -58,7 +61,8 @@ def cannot_create_database(server: URL, error: Exception) -> str:
 {{ async }}def database_url(admin: {{ Engine }}) -> {{ Iterator }}[str]:
     """A database created on the TEST_DATABASE_URL server for this run, dropped afterwards."""
     server = make_url(Settings(database_url=SERVER_URL).database_url)
-    name = f"test_{uuid.uuid4().hex[:12]}_{{ slug }}"[:63]
+    unique = f"{DATABASE_PREFIX}{uuid.uuid4().hex[:12]}_"
+    name = f"{unique}{{ slug }}"[:63]
     try:
         {{ await }}run_admin(admin, f'CREATE DATABASE "{name}"')
     except Exception as error:  # any failure to reach the server ends the run with advice

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy.engine import make_url
 from support import serving_logged
 
@@ -12,6 +13,7 @@ from {{ cookiecutter.project_slug }}.config import Settings
 PASSWORD = "pw-8c1f-never-logged"
 
 
+@pytest.mark.slow
 def test_the_database_password_is_in_no_log_line(live_database: Settings, tmp_path: Path) -> None:
     url = make_url(live_database.database_url).set(password=PASSWORD).render_as_string(hide_password=False)
     settings = live_database.model_copy(update={"database_url": url})

@@ -2,11 +2,14 @@
 """Lost connections and outages of the PostgreSQL server: 503 while it lasts, then recovery."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import socket
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
+import pytest
 from fastapi import FastAPI
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from server_admin import run_admin
 {% if is_async %}
 from sqlalchemy import text
@@ -20,7 +23,13 @@ from sqlalchemy.pool import NullPool
 from support import checked_out, running, wait_until
 
 from {{ slug }}.config import Settings
-from {{ slug }}.db import APPLICATION_NAME, SessionDep
+from {{ slug }}.db import (
+    APPLICATION_NAME,
+    SessionDep,
+    create_db_engine,
+    create_read_session_factory,
+    get_read_session_factory,
+)
 from {{ slug }}.main import create_app
 
 
@@ -103,6 +112,45 @@ async def test_health_reports_an_outage_while_it_lasts(
     assert [response.status_code for response in during] == [503, 503, 503]
     assert all("retry-after" in response.headers for response in during)
     assert after.status_code == 200
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """The URL of a server that accepts connections and never answers, as a hung database does."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield f"postgresql://postgres@127.0.0.1:{server.getsockname()[1]}/nowhere"
+
+
+async def test_health_is_503_within_its_timeout_when_the_server_does_not_answer(
+    app: FastAPI, settings: Settings, silent_server: str
+) -> None:
+    app.state.settings = settings.model_copy(update={"health_timeout": 0.2})
+    engine = create_db_engine(Settings(database_url=silent_server))
+    app.dependency_overrides[get_read_session_factory] = lambda: create_read_session_factory(engine)
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://test") as client:
+        started = time.monotonic()
+        response = await client.get("/health")
+        waited = time.monotonic() - started
+    {{ await }}engine.dispose()
+
+    assert response.status_code == 503
+    assert int(response.headers["retry-after"]) > 0
+    assert waited < 2, "it must answer after HEALTH_TIMEOUT, not after DB_CONNECT_TIMEOUT (5 s)"
+
+
+async def test_health_reports_a_server_that_accepts_no_writes(admin: {{ Engine }}, live_settings: Settings) -> None:
+    """As a standby does, or a database set read-only."""
+    name = database_name(live_settings)
+    {{ await }}run_admin(admin, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    try:
+        async with running(create_app(live_settings)) as client:  # its connections are new: read-only
+            response = await client.get("/health")
+    finally:
+        {{ await }}run_admin(admin, f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+
+    assert response.status_code == 503
+    assert int(response.headers["retry-after"]) > 0
+    assert response.json() == {"detail": "The database cannot be written; try again shortly."}
 
 
 async def test_pgbouncer_mode_serves_requests(live_settings: Settings) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, cast
 from uuid import uuid4
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 {% else %}
 import selectors
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 from sqlalchemy.pool import NullPool
@@ -106,6 +106,13 @@ def _readable(fd: int) -> bool:
         selector.register(fd, selectors.EVENT_READ)
         return bool(selector.select(timeout=0))
 {% endif %}
+
+
+def why_writes_fail(connection: Connection) -> str | None:
+    """Why a write through ``connection`` would fail now, or None (what /health checks)."""
+    if connection.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
+        return "the server accepts no writes (a standby, or default_transaction_read_only is on)"
+    return None
 
 
 {% include "sessions.py.jinja" %}

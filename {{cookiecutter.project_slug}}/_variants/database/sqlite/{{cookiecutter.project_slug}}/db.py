@@ -3,25 +3,28 @@
 
 {% if is_async %}
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 {% else %}
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 from sqlalchemy.pool import StaticPool
 
 from .config import Settings
+from .db_errors import cannot_write
 
 # Reads run without BEGIN (see configure_sqlite): each statement is a transaction of its own.
 NO_BEGIN = "no_begin"
@@ -52,6 +55,8 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
             pool_recycle=settings.db_pool_recycle,
             **options,
         )
+        # Not for an in-memory database: it would be lost with its connection.
+        discard_connections_that_cannot_write(engine{{ sync_engine }})
     configure_sqlite(engine{{ sync_engine }})
     return engine
 
@@ -82,6 +87,40 @@ def configure_sqlite(engine: Engine) -> None:
         # at BEGIN: it waits for the writer before it, instead of failing to upgrade its
         # read lock ("database is locked") or writing over what that writer stored.
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write") else "BEGIN")
+
+
+def discard_connections_that_cannot_write(engine: Engine) -> None:
+    """Close the connections that cannot write, so that the pool opens new ones that can.
+
+    SQLite opens a file that it may not write (made read-only for a while, say) read-only,
+    and such a connection stays read-only when the file is writable again. When a statement
+    fails so, or because writing to the file failed, the pool closes its connection and
+    every one opened before it, and the request gets a 503 (see db_errors.is_unavailable).
+    """
+
+    @event.listens_for(engine, "handle_error")
+    def discard(context: ExceptionContext) -> None:
+        if cannot_write(context.original_exception):
+            context.is_disconnect = True
+
+
+def why_writes_fail(connection: Connection) -> str | None:
+    """Why a write through ``connection`` would fail now, or None (what /health checks).
+
+    A connection opened before the database's files became read-only still holds them
+    open for writing and fails only when it writes to them: their permissions tell. One
+    that SQLite opened read-only fails the write below, and is discarded. The write is
+    rolled back with the transaction of ``connection``, never committed.
+    """
+    path: str = connection.exec_driver_sql("SELECT file FROM pragma_database_list WHERE name = 'main'").scalar_one()
+    files = [path, f"{path}-wal"] if path else []  # an in-memory database has none
+    for file in files:
+        if os.path.exists(file) and not os.access(file, os.W_OK):
+            return f"{file} is read-only"
+    with connection.begin_nested() as savepoint:
+        connection.exec_driver_sql("PRAGMA user_version = 0")  # waits for the write lock
+        savepoint.rollback()
+    return None
 
 
 {% include "sessions.py.jinja" %}

@@ -23,6 +23,9 @@ from starlette.types import Scope
 router = APIRouter()
 
 REQUEST_LABELS = ["method", "route", "status"]
+# RFC 9110's methods and PATCH. Some servers (uvicorn --http h11) pass any token on as a
+# method: the rest are labelled "other", so that clients cannot add series without end.
+STANDARD_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 
 
 class PoolCollector(Collector):
@@ -95,7 +98,8 @@ def install_metrics(app: FastAPI) -> Callable[[Scope, int, float], None]:
     def observe_request(scope: Scope, status: int, seconds: float) -> None:
         # The route template (never the raw path): the router has put it in the scope.
         route = getattr(scope.get("route"), "path", "unmatched")
-        labels = (scope["method"], route, str(status))
+        method = scope["method"] if scope["method"] in STANDARD_METHODS else "other"
+        labels = (method, route, str(status))
         metrics.requests.labels(*labels).inc()
         metrics.request_duration.labels(*labels).observe(seconds)
 

@@ -4,8 +4,8 @@
 import asyncio
 
 import pytest
-from sqlalchemy import text
-from support import running
+from sqlalchemy import event, text
+from support import running, wait_until
 
 from {{ slug }}.config import Settings
 from {{ slug }}.connection_queue import ConnectionQueue
@@ -21,31 +21,49 @@ def one_connection(settings: Settings, **changes: object) -> Settings:
 
 
 async def test_connections_go_to_requests_in_the_order_they_came(live_settings: Settings) -> None:
-    """Requests that arrive while others wait for the only connection are served after them.
+    """A request that arrives just as the only connection comes back is served after the one waiting.
 
-    Without the queue a request that arrives just as the connection comes back can take it before
-    the longest-waiting request wakes up, and that one waits again at the back.
+    The pool alone would give it the connection: a connection handed back goes to whichever
+    request asks first, and the waiting request, woken a moment later, waits again at the
+    back. The late request arrives from the pool's checkin event, the instant the
+    connection goes back, so that the race happens in every run.
     """
     settings = one_connection(live_settings)
     engine = create_db_engine(settings)
     sessions = create_read_session_factory(engine)  # as get_read_db does
     queue = ConnectionQueue(settings)
-    arrived: list[int] = []
-    served: list[int] = []
+    arrived: list[str] = []
+    served: list[str] = []
+    first_may_finish = asyncio.Event()
 
-    async def request(number: int) -> None:
-        arrived.append(number)
+    async def request(name: str) -> None:
+        arrived.append(name)
         async with queue.turn(), sessions() as session:
             await session.execute(text("SELECT 1"))
-            served.append(number)
+            served.append(name)
+            if name == "first":
+                await first_may_finish.wait()  # holds the connection until then
 
-    requests = []
-    for number in range(100):  # a new request in every turn of the event loop
-        requests.append(asyncio.create_task(request(number)))
-        await asyncio.sleep(0)
-    await asyncio.wait_for(asyncio.gather(*requests), 30)
+    first = asyncio.create_task(request("first"))
+    await wait_until("the first request has the connection", lambda: served == ["first"])
+    # A request that finds the connection taken starts waiting (in the queue, or in the pool
+    # without the queue) before it lets another task run: once it has arrived, it waits.
+    waiting = asyncio.create_task(request("waiting"))
+    await wait_until("the second request waits", lambda: arrived == ["first", "waiting"])
+    late: list[asyncio.Task[None]] = []
+
+    def arrive_late(_dbapi_connection: object, _record: object) -> None:
+        # Runs just before the pool takes the connection back and wakes the waiting
+        # request, so the late request asks for it first.
+        late.append(asyncio.create_task(request("late")))
+
+    event.listen(engine.sync_engine, "checkin", arrive_late, once=True)
+    first_may_finish.set()
+    await asyncio.wait_for(asyncio.gather(first, waiting), 10)
+    await asyncio.wait_for(asyncio.gather(*late), 10)
     await engine.dispose()
 
+    assert arrived == ["first", "waiting", "late"]
     assert served == arrived
 
 
