@@ -98,8 +98,32 @@ Money = Annotated[
 ]
 # Boolean(): JSON true or false only (lax mode would take 1, "yes" and "on").
 Flag = Annotated[bool, Field(strict=True)]
+# FastAPI validates a request's values (its decoded JSON, its query parameters) in Python
+# mode, where a strict date or datetime takes no text at all: Day and Timestamp parse theirs.
+DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_day(value: object) -> object:
+    """Read "YYYY-MM-DD" text as a date; anything but text (or a stored date) then fails as not a date."""
+    if isinstance(value, str):
+        if not DAY_PATTERN.fullmatch(value):
+            raise ValueError('must be a date such as "2024-02-29"')
+        return date.fromisoformat(value)  # ValueError (a 422) for a day the month does not have
+    return value
+
+
 # Date(): "YYYY-MM-DD" only (lax mode would take a number of seconds since 1970).
-Day = Annotated[date, Field(strict=True)]
+Day = Annotated[date, Field(strict=True), BeforeValidator(iso_day)]
+
+
+def iso_timestamp(value: object) -> object:
+    """Read ISO 8601 text as a datetime (one without its zone is then refused); never a number."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError('must be a date and time with its zone, such as "2024-02-29T23:30:00Z"') from None
+    return value
 
 
 def in_utc(value: datetime) -> datetime:
@@ -117,7 +141,7 @@ def as_utc(value: datetime) -> datetime:
 
 # DateTime(timezone=True) in a body: an ISO 8601 string with its zone (a time without one is
 # ambiguous); in a response, TimestampOut: UTC.
-Timestamp = Annotated[AwareDatetime, Field(strict=True), AfterValidator(in_utc)]
+Timestamp = Annotated[AwareDatetime, Field(strict=True), BeforeValidator(iso_timestamp), AfterValidator(in_utc)]
 TimestampOut = Annotated[datetime, AfterValidator(as_utc)]
 
 Title = Annotated[StorableText, Field(min_length=1, max_length=255)]  # String(255)
