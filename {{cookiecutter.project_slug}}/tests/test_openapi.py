@@ -8,7 +8,7 @@ from httpx import AsyncClient
 from {{ cookiecutter.project_slug }}.main import create_app
 
 # Generated clients name their functions after these: changing one breaks client code.
-# A new endpoint adds its id here (the README's "Add a resource").
+# A new endpoint adds its id here (the README's "Adding a resource").
 OPERATION_IDS = [
     "health-health",
     "items-create_item",
