@@ -19,6 +19,8 @@ pytestmark = pytest.mark.parametrize("variant", variant_params(ALL_VARIANTS))
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|(?<![.\w])cookiecutter\.\w+")
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 VARIANTS = TEMPLATE / post_gen_project.VARIANTS_DIR
+# Python in a Markdown file, which has its own blank lines (ruff format checks these blocks).
+PYTHON_BLOCK = re.compile(r"```python\n.*?```", re.DOTALL)
 # Written by tools run on a render (the full tier shares renders), not by the template.
 CACHES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
 
@@ -80,7 +82,8 @@ def test_text_files_have_no_blank_line_debris(render: Callable[..., Path], varia
         name = path.relative_to(project)
         if text and (not text.endswith("\n") or text.endswith("\n\n")):
             problems.append(f"{name}: must end with exactly one newline")
-        if path.suffix not in {".py", ".mako"} and "\n\n\n" in text:  # Python has its own blank lines
+        prose = PYTHON_BLOCK.sub("```python\n```", text) if path.suffix == ".md" else text
+        if path.suffix not in {".py", ".mako"} and "\n\n\n" in prose:  # Python has its own blank lines
             problems.append(f"{name}: two blank lines in a row")
         lines = enumerate(text.splitlines(), 1)
         problems += [f"{name}:{n}: trailing whitespace" for n, line in lines if line != line.rstrip()]

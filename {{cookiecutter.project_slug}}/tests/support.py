@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, delete, event
 from {{ slug }}.config import Settings
 from {{ slug }}.db import create_db_engine
 {% if cookiecutter.use_alembic %}
-from {{ slug }}.models import Item
+from {{ slug }}.models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -44,7 +44,7 @@ def create_schema(connection: Connection) -> None:
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
 {% else %}
-from {{ slug }}.models import Base, Item
+from {{ slug }}.models import Base
 
 
 def create_schema(connection: Connection) -> None:
@@ -64,10 +64,12 @@ def create_schema(connection: Connection) -> None:
 {% endif %}
 
 
-{{ async }}def delete_committed_items(settings: Settings) -> None:
+{{ async }}def delete_committed_rows(settings: Settings) -> None:
+    """Delete what tests committed, from every table of the models (children first)."""
     engine = create_db_engine(settings)
     {{ async }}with engine.begin() as connection:
-        {{ await }}connection.execute(delete(Item))
+        for table in reversed(Base.metadata.sorted_tables):
+            {{ await }}connection.execute(delete(table))
     {{ await }}engine.dispose()
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import schemathesis
 from schemathesis import Case, GenerationMode
-from support import delete_committed_items, serving
+from support import delete_committed_rows, serving
 
 from {{ slug }}.config import Settings
 from {{ slug }}.main import create_app
@@ -39,9 +39,9 @@ def base_url(live_database: Settings) -> Iterator[str]:
     with serving(create_app(live_database)) as url:
         yield url
 {% if is_async %}
-    asyncio.run(delete_committed_items(live_database))
+    asyncio.run(delete_committed_rows(live_database))
 {% else %}
-    delete_committed_items(live_database)
+    delete_committed_rows(live_database)
 {% endif %}
 
 

@@ -7,6 +7,7 @@ to pin the statement count of your own endpoints.
 """
 
 import pytest
+from factories import create_items_with_notes
 from httpx import AsyncClient
 from sqlalchemy.exc import InvalidRequestError
 {% if is_async %}
@@ -16,13 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 
 from {{ slug }}.models import Base, Item
-
-
-async def create_items_with_notes(client: AsyncClient, count: int, notes: int = 3) -> None:
-    for n in range(count):
-        item = (await client.post("/items/", json={"title": f"Item {n}"})).json()
-        for m in range(notes):
-            await client.post(f"/items/{item['id']}/notes", json={"body": f"Note {m}"})
 
 
 def test_no_relationship_loads_on_attribute_access() -> None:

@@ -1,8 +1,7 @@
 {% from "variant.jinja" import is_async, slug, await, Connection with context %}
 """Notes on items: /items/{item_id}/notes, `?expand=notes`, and deleting an item's notes with it."""
 
-from typing import Any
-
+from factories import create_item, create_note
 from httpx import AsyncClient
 {% if is_async %}
 from sqlalchemy import func, select, text
@@ -12,20 +11,6 @@ from sqlalchemy import Connection, func, select, text
 {% endif %}
 
 from {{ slug }}.models import Note
-
-
-async def create_item(client: AsyncClient, title: str = "Pen") -> dict[str, Any]:
-    response = await client.post("/items/", json={"title": title})
-    assert response.status_code == 201, response.text
-    item: dict[str, Any] = response.json()
-    return item
-
-
-async def create_note(client: AsyncClient, item_id: int, body: str) -> dict[str, Any]:
-    response = await client.post(f"/items/{item_id}/notes", json={"body": body})
-    assert response.status_code == 201, response.text
-    note: dict[str, Any] = response.json()
-    return note
 
 
 async def test_create_note_returns_201_with_the_note(client: AsyncClient) -> None:

@@ -8,6 +8,7 @@ from httpx import AsyncClient
 from {{ cookiecutter.project_slug }}.main import create_app
 
 # Generated clients name their functions after these: changing one breaks client code.
+# A new endpoint adds its id here (the README's "Adding a resource").
 OPERATION_IDS = [
     "health-health",
     "health-live",
@@ -17,9 +18,11 @@ OPERATION_IDS = [
     "items-list_items",
     "items-read_item",
     "items-replace_item",
+    "items-update_item",
     "notes-create_note",
     "notes-delete_note",
     "notes-list_notes",
+    "notes-read_note",
 ]
 # Anything that names a host: http://host, https://host or //host.
 OTHER_HOST = re.compile(r"(?:https?:)?//[\w.-]")
@@ -32,7 +35,29 @@ def test_operation_ids_are_readable_and_stable() -> None:
 
     operation_ids = sorted(operation["operationId"] for path in paths.values() for operation in path.values())
 
-    assert operation_ids == OPERATION_IDS
+    assert operation_ids == OPERATION_IDS, "add a new endpoint's id to OPERATION_IDS; never rename one"
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status", "headers"),
+    [
+        ("/items/", "post", "201", {"Location", "ETag"}),
+        ("/items/", "get", "200", {"Link", "X-Total-Count"}),
+        ("/items/{item_id}", "get", "200", {"ETag"}),
+        ("/items/{item_id}", "get", "304", set()),
+        ("/items/{item_id}", "put", "412", {"ETag"}),
+        ("/items/{item_id}", "patch", "412", {"ETag"}),
+        ("/items/{item_id}/notes", "post", "201", {"Location"}),
+        ("/items/{item_id}/notes", "get", "200", {"Link", "X-Total-Count"}),
+    ],
+)
+def test_the_schema_documents_each_status_and_its_headers(
+    path: str, method: str, status: str, headers: set[str]
+) -> None:
+    """So that generated clients read them, and the schemathesis run checks them."""
+    responses = create_app().openapi()["paths"][path][method]["responses"]
+
+    assert set(responses[status].get("headers", {})) == headers
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])

@@ -46,6 +46,7 @@ async def test_create_item_rejects_a_body_that_is_not_json(client: AsyncClient) 
         pytest.param("POST", "/items/", '{"title": "Pen", "description": [%s]}', id="create-item-nested"),
         pytest.param("POST", "/items/", '{"title": "Pen", "extra": %s}', id="create-item-unknown-field"),
         pytest.param("PUT", "/items/1", '{"title": %s}', id="replace-item"),
+        pytest.param("PATCH", "/items/1", '{"title": %s}', id="update-item"),
         pytest.param("POST", "/items/1/notes", '{"body": %s}', id="create-note"),
         pytest.param("POST", "/items/", "%s", id="whole-body"),
     ],

@@ -2,17 +2,19 @@
 """Data access for items and their notes. Functions flush but never commit: the request's session does."""
 
 from collections.abc import Sequence
+from datetime import UTC
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 {% if is_async %}
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 {% else %}
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 {% endif %}
 
+from .listing import Page, expansion, page_of, page_statement
 from .models import Item, Note
-from .schemas import ItemIn, NoteIn
+from .schemas import ItemIn, ItemQuery, NoteIn, NoteQuery, PageQuery
 
 
 {{ async }}def begin_write(session: {{ Session }}) -> None:
@@ -24,14 +26,38 @@ from .schemas import ItemIn, NoteIn
     {{ await }}session.connection(execution_options={"write": True})
 
 
-{{ async }}def get_item(session: {{ Session }}, item_id: int) -> Item | None:
-    return {{ await }}session.get(Item, item_id)
+{{ async }}def fetch_page(
+    session: {{ Session }},
+    model: type[Any],
+    conditions: Sequence[ColumnElement[bool]],
+    query: PageQuery,
+    expand: str | None = None,
+) -> Page:
+    """A page of ``model``'s rows (listing.py): one SELECT, one COUNT if asked, one more to expand a relationship."""
+    statement = page_statement(select(model).where(*conditions), model, query)
+    if expand is not None:
+        statement = statement.options(expansion(getattr(model, expand)))
+    rows = ({{ await }}session.scalars(statement)).all()
+    count = select(func.count()).select_from(model).where(*conditions)
+    total = {{ await }}session.scalar(count) if query.count else None
+    return page_of(rows, query, total)
 
 
-{{ async }}def list_items(session: {{ Session }}, *, skip: int, limit: int) -> Sequence[Item]:
-    statement = select(Item).order_by(Item.id).offset(skip).limit(limit)
-    result = {{ await }}session.scalars(statement)
-    return result.all()
+# Relationships never load on access (models.relationship): a read that returns an item's
+# notes (expand="notes") loads them with it, in one more SELECT for any number of items.
+{{ async }}def get_item(session: {{ Session }}, item_id: int, expand: str | None = None) -> Item | None:
+    options = [expansion(getattr(Item, expand))] if expand is not None else []
+    return {{ await }}session.get(Item, item_id, options=options)
+
+
+{{ async }}def list_items(session: {{ Session }}, query: ItemQuery) -> Page:
+    conditions: list[ColumnElement[bool]] = []
+    if query.title is not None:
+        conditions.append(Item.title == query.title)
+    if query.title_contains is not None:
+        # lower(title) LIKE '%' || lower(:text) || '%' ESCAPE '/', with % and _ in the text escaped.
+        conditions.append(Item.title.icontains(query.title_contains, autoescape=True))
+    return {{ await }}fetch_page(session, Item, conditions, query, query.expand)
 
 
 {{ async }}def create_item(session: {{ Session }}, data: ItemIn) -> Item:
@@ -53,22 +79,12 @@ from .schemas import ItemIn, NoteIn
     {{ await }}session.flush()
 
 
-# Relationships never load on access (models.relationship): reads that return notes load
-# them here, all items' notes in one more SELECT whatever the number of items.
-{{ async }}def get_item_with_notes(session: {{ Session }}, item_id: int) -> Item | None:
-    return {{ await }}session.get(Item, item_id, options=[selectinload(Item.notes)])
-
-
-{{ async }}def list_items_with_notes(session: {{ Session }}, *, skip: int, limit: int) -> Sequence[Item]:
-    statement = select(Item).options(selectinload(Item.notes)).order_by(Item.id).offset(skip).limit(limit)
-    result = {{ await }}session.scalars(statement)
-    return result.all()
-
-
-{{ async }}def list_notes(session: {{ Session }}, item_id: int, *, skip: int, limit: int) -> Sequence[Note]:
-    statement = select(Note).where(Note.item_id == item_id).order_by(Note.id).offset(skip).limit(limit)
-    result = {{ await }}session.scalars(statement)
-    return result.all()
+{{ async }}def list_notes(session: {{ Session }}, item_id: int, query: NoteQuery) -> Page:
+    conditions = [Note.item_id == item_id]
+    if query.created_after is not None:
+        # In UTC: SQLite stores created_at as UTC text without a zone, and compares that text.
+        conditions.append(Note.created_at > query.created_after.astimezone(UTC))
+    return {{ await }}fetch_page(session, Note, conditions, query)
 
 
 {{ async }}def create_note(session: {{ Session }}, item_id: int, data: NoteIn) -> Note:

@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
+            # Response headers a browser's script may read, beyond the few that every response shows.
+            expose_headers=["ETag", "Link", "Location", "X-Total-Count"],
         )
     install_error_handlers(app)
     install_observability(app)

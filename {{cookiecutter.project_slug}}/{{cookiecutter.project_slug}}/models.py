@@ -35,7 +35,8 @@ class Item(Base):
     __tablename__ = "items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(255))
+    # Indexed for ?sort=title and ?title= (a title_contains search reads every row: LIKE '%...%').
+    title: Mapped[str] = mapped_column(String(255), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     # Optimistic concurrency: every UPDATE and DELETE checks and bumps it (see version_id_col),
     # and responses carry it as the ETag.

@@ -4,7 +4,7 @@
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response, status
 from pydantic import Field, TypeAdapter
 {% if is_async %}
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +15,21 @@ from sqlalchemy.orm import Session
 from .. import crud
 from ..db import ReadSessionDep, SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, WRITE_ERRORS, Responses
+from ..listing import PAGE_HEADERS, page_headers
 from ..models import Item
-from ..schemas import Expand, Int32Param, ItemIn, ItemOut, ItemWithNotesOut, Problem
+from ..resources import (
+    CREATED_TAGGED,
+    MERGE_PATCH,
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
+    TAGGED,
+    IfMatch,
+    IfNoneMatch,
+    check_if_match,
+    etag,
+    not_modified,
+)
+from ..schemas import Int32Param, ItemExpand, ItemIn, ItemOut, ItemPatch, ItemQuery, ItemWithNotesOut, Problem
 
 router = APIRouter(prefix="/items", tags=["items"], responses=DATABASE_ERRORS)
 
@@ -24,13 +37,6 @@ NOT_FOUND: Responses = {404: {"model": Problem, "description": "Item not found"}
 
 # Ids outside the primary key's range get a 422 here, not an error from the database.
 ItemId = Annotated[Int32Param, Path(ge=1)]
-
-PRECONDITION_FAILED: Responses = {
-    412: {"model": Problem, "description": "The item has changed since the client read it (If-Match)"},
-}
-# `If-Match: "<version>"` (an ETag this API returned) or `*`: write only if the item is unchanged.
-IfMatch = Annotated[str | None, Header(description='An ETag of the item, such as `"3"`, or `*`')]
-ExpandQuery = Annotated[Expand | None, Query(description="Include the items' notes")]
 # Unexpanded items are ORM objects, which only ItemOut (tried first) may read: their notes are
 # not loaded. Expanded ones are serialised by the handler (see `expanded`).
 MaybeExpanded = Annotated[ItemOut | ItemWithNotesOut, Field(union_mode="left_to_right")]
@@ -38,73 +44,72 @@ EXPANDED_ITEM = TypeAdapter(ItemWithNotesOut)
 EXPANDED_ITEMS = TypeAdapter(list[ItemWithNotesOut])
 
 
-def etag(item: Item) -> str:
-    return f'"{item.version}"'
-
-
-def check_if_match(if_match: str | None, item: Item) -> None:
-    """412 unless ``If-Match`` is absent, ``*`` or lists the item's ETag (RFC 9110, strong comparison)."""
-    if if_match is not None and not {"*", etag(item)} & {tag.strip() for tag in if_match.split(",")}:
-        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "The item has changed since it was read.")
-
-
-def expanded(adapter: TypeAdapter[Any], value: object) -> Response:
+def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] | None = None) -> Response:
     """The response for an expanded read, serialised here: FastAPI's validation would try ItemOut first."""
     body = adapter.dump_json(adapter.validate_python(value, from_attributes=True))
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers=headers)
 
 
-{{ async }}def get_item_or_404(db: {{ Session }}, item_id: int) -> Item:
+{{ async }}def get_item_or_404(db: {{ Session }}, item_id: int, expand: str | None = None) -> Item:
 {% if is_async %}
     # A plain function rather than a dependency: each dependency costs a little on every request.
 {% else %}
     # A plain function rather than a dependency: each dependency costs a little on
     # every request, and a sync one also a trip through the thread pool.
 {% endif %}
-    item = {{ await }}crud.get_item(db, item_id)
+    item = {{ await }}crud.get_item(db, item_id, expand)
     if item is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Item not found")
     return item
 
 
-@router.post("/", status_code=status.HTTP_201_CREATED, response_model=ItemOut, responses=WRITE_ERRORS | BODY_ERRORS)
+@router.post(
+    "/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ItemOut,
+    responses=CREATED_TAGGED | WRITE_ERRORS | BODY_ERRORS,
+)
 {{ async }}def create_item(data: ItemIn, db: SessionDep, response: Response) -> Item:
     item = {{ await }}crud.create_item(db, data)
-    response.headers["ETag"] = etag(item)
+    response.headers["Location"] = router.url_path_for("read_item", item_id=str(item.id))
+    response.headers["ETag"] = etag(item.version)
     return item
 
 
-@router.get("/", response_model=list[MaybeExpanded])
+@router.get("/", response_model=list[MaybeExpanded], responses=PAGE_HEADERS)
 {{ async }}def list_items(
-    db: ReadSessionDep,
-    skip: Annotated[Int32Param, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    expand: ExpandQuery = None,
+    db: ReadSessionDep, request: Request, response: Response, query: Annotated[ItemQuery, Query()]
 ) -> Sequence[Item] | Response:
-    if expand:
-        return expanded(EXPANDED_ITEMS, {{ await }}crud.list_items_with_notes(db, skip=skip, limit=limit))
-    return {{ await }}crud.list_items(db, skip=skip, limit=limit)
+    page = {{ await }}crud.list_items(db, query)
+    headers = page_headers(request, page)
+    if query.expand:
+        return expanded(EXPANDED_ITEMS, page.rows, headers)
+    response.headers.update(headers)
+    return page.rows
 
 
-@router.get("/{item_id}", response_model=MaybeExpanded, responses=NOT_FOUND)
+@router.get("/{item_id}", response_model=MaybeExpanded, responses=TAGGED | NOT_MODIFIED | NOT_FOUND)
 {{ async }}def read_item(
     item_id: ItemId,
     db: ReadSessionDep,
     response: Response,
-    expand: ExpandQuery = None,
+    expand: Annotated[ItemExpand | None, Query(description="Include the item's newest notes")] = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Item | Response:
+    item = {{ await }}get_item_or_404(db, item_id, expand)
     if expand:
-        item = {{ await }}crud.get_item_with_notes(db, item_id)
-        if item is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "Item not found")
         return expanded(EXPANDED_ITEM, item)  # no ETag: it tags the item, not the item with its notes
-    item = {{ await }}get_item_or_404(db, item_id)
-    response.headers["ETag"] = etag(item)
+    tag = etag(item.version)
+    if unchanged := not_modified(if_none_match, tag):
+        return unchanged
+    response.headers["ETag"] = tag
     return item
 
 
 @router.put(
-    "/{item_id}", response_model=ItemOut, responses=NOT_FOUND | PRECONDITION_FAILED | WRITE_ERRORS | BODY_ERRORS
+    "/{item_id}",
+    response_model=ItemOut,
+    responses=TAGGED | NOT_FOUND | PRECONDITION_FAILED | WRITE_ERRORS | BODY_ERRORS,
 )
 {{ async }}def replace_item(
     item_id: ItemId,
@@ -115,9 +120,31 @@ def expanded(adapter: TypeAdapter[Any], value: object) -> Response:
 ) -> Item:
     {{ await }}crud.begin_write(db)
     item = {{ await }}get_item_or_404(db, item_id)
-    check_if_match(if_match, item)
+    check_if_match(if_match, etag(item.version), "item")
     item = {{ await }}crud.replace_item(db, item, data)  # UPDATE ... WHERE version = <the version read>
-    response.headers["ETag"] = etag(item)
+    response.headers["ETag"] = etag(item.version)
+    return item
+
+
+@router.patch(
+    "/{item_id}",
+    response_model=ItemOut,
+    responses=TAGGED | NOT_FOUND | PRECONDITION_FAILED | WRITE_ERRORS | BODY_ERRORS,
+)
+{{ async }}def update_item(
+    item_id: ItemId,
+    patch: Annotated[ItemPatch, Body(media_type=MERGE_PATCH)],
+    db: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Item:
+    """Change some fields (JSON Merge Patch): the result is validated as a PUT's body is."""
+    {{ await }}crud.begin_write(db)
+    item = {{ await }}get_item_or_404(db, item_id)
+    data = ItemIn.patched(item, patch)  # an invalid result is a 422 whatever If-Match says, as for PUT
+    check_if_match(if_match, etag(item.version), "item")
+    item = {{ await }}crud.replace_item(db, item, data)
+    response.headers["ETag"] = etag(item.version)
     return item
 
 
@@ -131,5 +158,5 @@ def expanded(adapter: TypeAdapter[Any], value: object) -> Response:
 {{ async }}def delete_item(item_id: ItemId, db: SessionDep, if_match: IfMatch = None) -> None:
     {{ await }}crud.begin_write(db)
     item = {{ await }}get_item_or_404(db, item_id)
-    check_if_match(if_match, item)
+    check_if_match(if_match, etag(item.version), "item")
     {{ await }}crud.delete_item(db, item)  # its notes go with it (ON DELETE CASCADE)

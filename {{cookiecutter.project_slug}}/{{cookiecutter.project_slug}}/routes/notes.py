@@ -4,47 +4,60 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from sqlalchemy import exc
 
 from .. import crud
 from ..db import ReadSessionDep, SessionDep
-from ..errors import BODY_ERRORS, DATABASE_ERRORS
+from ..errors import BODY_ERRORS, DATABASE_ERRORS, Responses
+from ..listing import PAGE_HEADERS, page_headers
 from ..models import Note
-from ..schemas import Int32Param, NoteIn, NoteOut, Problem
+from ..resources import CREATED
+from ..schemas import Int32Param, NoteIn, NoteOut, NoteQuery, Problem
 from .items import NOT_FOUND, ItemId, get_item_or_404
 
 router = APIRouter(prefix="/items/{item_id}/notes", tags=["notes"], responses=DATABASE_ERRORS | NOT_FOUND)
 
 NoteId = Annotated[Int32Param, Path(ge=1)]
+NOTE_NOT_FOUND: Responses = {404: {"model": Problem, "description": "Item or note not found"}}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=NoteOut, responses=BODY_ERRORS)
-{{ async }}def create_note(item_id: ItemId, data: NoteIn, db: SessionDep) -> Note:
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=NoteOut, responses=CREATED | BODY_ERRORS)
+{{ async }}def create_note(item_id: ItemId, data: NoteIn, db: SessionDep, response: Response) -> Note:
     try:
-        return {{ await }}crud.create_note(db, item_id, data)
+        note = {{ await }}crud.create_note(db, item_id, data)
     except exc.IntegrityError:
         # The one constraint a note can break is its foreign key (the body is validated, the
         # id generated): the item does not exist, or was deleted by a concurrent request.
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Item not found") from None
+    response.headers["Location"] = router.url_path_for("read_note", item_id=str(item_id), note_id=str(note.id))
+    return note
 
 
-@router.get("", response_model=list[NoteOut])
+@router.get("", response_model=list[NoteOut], responses=PAGE_HEADERS)
 {{ async }}def list_notes(
-    item_id: ItemId,
-    db: ReadSessionDep,
-    skip: Annotated[Int32Param, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    item_id: ItemId, db: ReadSessionDep, request: Request, response: Response, query: Annotated[NoteQuery, Query()]
 ) -> Sequence[Note]:
-    {{ await }}get_item_or_404(db, item_id)
-    return {{ await }}crud.list_notes(db, item_id, skip=skip, limit=limit)
+    page = {{ await }}crud.list_notes(db, item_id, query)
+    if not page.rows:
+        {{ await }}get_item_or_404(db, item_id)  # no notes, or no item? Only then does it cost a statement.
+    response.headers.update(page_headers(request, page))
+    return page.rows
+
+
+@router.get("/{note_id}", response_model=NoteOut, responses=NOTE_NOT_FOUND)
+{{ async }}def read_note(item_id: ItemId, note_id: NoteId, db: ReadSessionDep) -> Note:
+    note = {{ await }}crud.get_note(db, item_id, note_id)
+    if note is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Note not found")
+    return note
 
 
 @router.delete(
     "/{note_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses={404: {"model": Problem, "description": "Item or note not found"}},
+    responses=NOTE_NOT_FOUND,
 )
 {{ async }}def delete_note(item_id: ItemId, note_id: NoteId, db: SessionDep) -> None:
     {{ await }}crud.begin_write(db)

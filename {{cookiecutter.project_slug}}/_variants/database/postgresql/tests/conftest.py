@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
-from support import delete_committed_items, migrate, recording_statements, running
+from support import delete_committed_rows, migrate, recording_statements, running
 
 {% include "test_fixtures_imports.py.jinja" %}
 

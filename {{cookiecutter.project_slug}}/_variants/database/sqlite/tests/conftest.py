@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
-from support import delete_committed_items, migrate, recording_statements, running
+from support import delete_committed_rows, migrate, recording_statements, running
 
 {% include "test_fixtures_imports.py.jinja" %}
 

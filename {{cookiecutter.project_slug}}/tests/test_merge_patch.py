@@ -1,0 +1,74 @@
+"""PATCH /items/{id}: a JSON Merge Patch (RFC 7396) whose result is validated as a PUT's body is."""
+
+import pytest
+from factories import create_item
+from httpx import AsyncClient
+
+MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+
+
+async def test_patch_changes_the_fields_sent_and_keeps_the_others(client: AsyncClient) -> None:
+    item = await create_item(client, "Pen", description="Blue ink")
+
+    response = await client.patch(f"/items/{item['id']}", json={"title": "Pencil"}, headers=MERGE_PATCH)
+
+    assert response.status_code == 200
+    assert response.json() == {"id": item["id"], "title": "Pencil", "description": "Blue ink"}
+    assert response.headers["etag"] == '"2"'
+    assert (await client.get(f"/items/{item['id']}")).json() == response.json()
+
+
+async def test_patch_with_null_removes_an_optional_field(client: AsyncClient) -> None:
+    item = await create_item(client, "Pen", description="Blue ink")
+
+    response = await client.patch(f"/items/{item['id']}", json={"description": None}, headers=MERGE_PATCH)
+
+    assert response.json() == {"id": item["id"], "title": "Pen", "description": None}
+
+
+async def test_patch_accepts_application_json_too(client: AsyncClient) -> None:
+    item = await create_item(client, "Pen")
+
+    response = await client.patch(f"/items/{item['id']}", json={"description": "Red"})
+
+    assert response.status_code == 200
+    assert response.json()["description"] == "Red"
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        pytest.param({"title": None}, id="required-field-removed"),
+        pytest.param({"title": ""}, id="title-empty"),
+        pytest.param({"title": "x" * 256}, id="title-too-long"),
+        pytest.param({"colour": "blue"}, id="unknown-field"),
+        pytest.param(["Pencil"], id="not-an-object"),
+    ],
+)
+async def test_a_patch_whose_result_is_invalid_is_422_and_changes_nothing(client: AsyncClient, patch: object) -> None:
+    item = await create_item(client, "Pen")
+
+    response = await client.patch(f"/items/{item['id']}", json=patch, headers=MERGE_PATCH)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][0] == "body"
+    assert (await client.get(f"/items/{item['id']}")).json() == item
+
+
+async def test_patch_honours_if_match(client: AsyncClient) -> None:
+    item = await create_item(client, "Pen")
+    url = f"/items/{item['id']}"
+
+    current = await client.patch(url, json={"title": "Pencil"}, headers={**MERGE_PATCH, "If-Match": '"1"'})
+    stale = await client.patch(url, json={"title": "Crayon"}, headers={**MERGE_PATCH, "If-Match": '"1"'})
+
+    assert current.status_code == 200
+    assert stale.status_code == 412
+    assert stale.headers["etag"] == '"2"'
+    assert (await client.get(url)).json()["title"] == "Pencil"
+
+
+async def test_patching_a_missing_item_is_404(client: AsyncClient) -> None:
+    response = await client.patch("/items/999999", json={"title": "Pencil"}, headers=MERGE_PATCH)
+
+    assert response.status_code == 404
