@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine, has_alembic with context %}
 """Helpers for tests of the real wiring: the schema, a live app, a real server, the pool."""
 
 import asyncio
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
-{% if cookiecutter.use_alembic %}
+{% if has_alembic %}
 from alembic import command
 from alembic.config import Config
 {% endif %}
@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, delete, event
 
 from {{ slug }}.config import Settings
 from {{ slug }}.db import create_db_engine
-{% if cookiecutter.use_alembic %}
+{% if has_alembic %}
 from {{ slug }}.models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, await, sync_engine with context %}
+{% from "variant.jinja" import is_async, slug, await, sync_engine, has_alembic with context %}
 """The FastAPI application: ``uvicorn {{ slug }}.main:app``."""
 
 import gc
@@ -13,14 +13,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from . import __version__{{ ", schema_version" if cookiecutter.use_alembic }}
+from . import __version__{{ ", schema_version" if has_alembic }}
 from .config import Settings, get_settings
 {% if is_async %}
 from .connection_queue import ConnectionQueue
 {% endif %}
 from .db import DependencyOverrides, create_db_engine, create_read_session_factory, create_session_factory
 from .errors import install_error_handlers
-{% if not cookiecutter.use_alembic %}
+{% if not has_alembic %}
 from .models import Base
 {% endif %}
 from .observability import configure_logging, install_observability, observe_engine
@@ -44,7 +44,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     observe_engine(app, engine{{ sync_engine }})
     app.state.session_factory = create_session_factory(engine)
     app.state.read_session_factory = create_read_session_factory(engine)
-{% if cookiecutter.use_alembic %}
+{% if has_alembic %}
     # The schema comes from migrations: run `alembic upgrade head` before starting.
     # Started without it, the app says so in the log and in /health.
     try:

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, in_turn, Session, sessionmaker with context %}
+{% from "variant.jinja" import is_async, in_turn, Session, sessionmaker, has_alembic with context %}
 """Health checks for orchestrators: /health/live (the process serves) and /health/ready (it can serve requests now)."""
 
 import asyncio
@@ -19,7 +19,7 @@ from sqlalchemy.pool import QueuePool
 
 from ..db import get_read_session_factory, why_writes_fail
 from ..errors import DATABASE_ERRORS, RETRY_AFTER
-{% if cookiecutter.use_alembic %}
+{% if has_alembic %}
 from ..schema_version import schema_problem
 {% endif %}
 from ..schemas import Health
@@ -43,12 +43,12 @@ def no_connection_free(app: FastAPI) -> bool:
 
 
 def check_database(connection: Connection) -> None:
-    """Raise a 503 if a write would fail now{{ ", or if the schema is not the code's" if cookiecutter.use_alembic }}."""
+    """Raise a 503 if a write would fail now{{ ", or if the schema is not the code's" if has_alembic }}."""
     reason = why_writes_fail(connection)
     if reason is not None:
         logger.warning("health check: the database cannot be written: %s", reason)
         raise not_ready("The database cannot be written; try again shortly.")
-{% if cookiecutter.use_alembic %}
+{% if has_alembic %}
     problem = schema_problem(connection)
     if problem is not None:
         raise not_ready(f"The database schema is out of date: {problem}.")
@@ -73,7 +73,7 @@ async def ready(request: Request, factory: SessionFactory) -> Health:
     """200 if this instance can serve requests now, else 503 with the reason, within HEALTH_TIMEOUT.
 
     Not ready: shutting down (from SIGTERM on), every pool connection in use, the database
-    not answering or not writable{{ ", or its schema not the code's" if cookiecutter.use_alembic }}.
+    not answering or not writable{{ ", or its schema not the code's" if has_alembic }}.
     """
     if request.app.state.shutting_down:
         raise not_ready("The service is shutting down; another instance will answer.")

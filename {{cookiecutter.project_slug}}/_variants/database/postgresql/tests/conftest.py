@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, has_alembic with context %}
 {% set unreachable_url = "postgresql://postgres@127.0.0.1:9/nowhere" %}
 """Fixtures: a database for the test run, and one rolled-back transaction per test.
 
@@ -82,7 +82,7 @@ def live_database(settings: Settings, engine: {{ Engine }}) -> Settings:
     return settings
 
 
-{% if cookiecutter.use_alembic %}
+{% if has_alembic %}
 @pytest.fixture
 {{ async }}def empty_database_url(admin: {{ Engine }}, database_url: str) -> {{ Iterator }}[str]:
     """A database with nothing in it, dropped after the test."""

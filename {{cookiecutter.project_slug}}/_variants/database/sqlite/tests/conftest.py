@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, async, await with context %}
+{% from "variant.jinja" import is_async, async, await, has_alembic with context %}
 {% set unreachable_url = "sqlite:////nonexistent-directory/nowhere.db" %}
 """Fixtures: a database for the test run, and one rolled-back transaction per test.
 
@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 {% else %}
 from collections.abc import AsyncIterator, Iterator
 {% endif %}
-{% if cookiecutter.use_alembic %}
+{% if has_alembic %}
 from pathlib import Path
 {% endif %}
 
@@ -51,7 +51,7 @@ def database_url() -> str:
     return settings
 
 
-{% if cookiecutter.use_alembic %}
+{% if has_alembic %}
 @pytest.fixture
 def empty_database_url(tmp_path: Path) -> str:
     """A database with nothing in it."""
