@@ -40,6 +40,13 @@ EDITS = [
         "    price: Int32 | None = None\n"
         "    colour: Annotated[StorableText, Field(max_length=50)] | None = None\n",
     ),
+    (  # ItemPatch, the second class with this field
+        f"{DEFAULT_SLUG}/schemas.py",
+        "    description: Description | None = None\n\n\nclass ItemOut",
+        "    description: Description | None = None\n"
+        "    price: Int32 | None = None\n"
+        "    colour: Annotated[StorableText, Field(max_length=50)] | None = None\n\n\nclass ItemOut",
+    ),
     (
         f"{DEFAULT_SLUG}/schemas.py",
         "    description: str | None\n",
@@ -69,6 +76,15 @@ async def test_an_item_keeps_its_price_and_colour(client: AsyncClient) -> None:
     assert response.status_code == 201
     assert response.json()["price"] == 309
     assert response.json()["colour"] == "blue"
+
+
+async def test_a_patch_changes_the_colour_and_keeps_the_price(client: AsyncClient) -> None:
+    item = (await client.post("/items/", json={"title": "Pen", "price": 309, "colour": "blue"})).json()
+
+    response = await client.patch(f"/items/{item['id']}", json={"colour": "red"})
+
+    assert response.status_code == 200
+    assert response.json() == {**item, "colour": "red"}
 
 
 async def test_a_price_the_column_cannot_hold_is_422(client: AsyncClient) -> None:
@@ -138,5 +154,6 @@ def test_adding_a_field_keeps_every_gate_green(
     )
     assert_ok(suite, "the render's test suite")
     passed = [line for line in suite.stdout.splitlines() if line.startswith("PASSED ")]
-    for test in ("test_item_price.py::test_an_item_keeps", "test_every_operation_honours_the_schema_without"):
+    added = ("test_item_price.py::test_an_item_keeps", "test_item_price.py::test_a_patch_changes")
+    for test in (*added, "test_every_operation_honours_the_schema_without"):
         assert any(test in line for line in passed), test

@@ -13,7 +13,7 @@ async def test_patch_changes_the_fields_sent_and_keeps_the_others(client: AsyncC
     response = await client.patch(f"/items/{item['id']}", json={"title": "Pencil"}, headers=MERGE_PATCH)
 
     assert response.status_code == 200
-    assert response.json() == {"id": item["id"], "title": "Pencil", "description": "Blue ink"}
+    assert response.json() == {**item, "title": "Pencil"}
     assert response.headers["etag"] == '"2"'
     assert (await client.get(f"/items/{item['id']}")).json() == response.json()
 
@@ -23,7 +23,7 @@ async def test_patch_with_null_removes_an_optional_field(client: AsyncClient) ->
 
     response = await client.patch(f"/items/{item['id']}", json={"description": None}, headers=MERGE_PATCH)
 
-    assert response.json() == {"id": item["id"], "title": "Pen", "description": None}
+    assert response.json() == {**item, "description": None}
 
 
 async def test_patch_accepts_application_json_too(client: AsyncClient) -> None:
@@ -41,7 +41,7 @@ async def test_patch_accepts_application_json_too(client: AsyncClient) -> None:
         pytest.param({"title": None}, id="required-field-removed"),
         pytest.param({"title": ""}, id="title-empty"),
         pytest.param({"title": "x" * 256}, id="title-too-long"),
-        pytest.param({"colour": "blue"}, id="unknown-field"),
+        pytest.param({"no_such_field": "blue"}, id="unknown-field"),
         pytest.param(["Pencil"], id="not-an-object"),
     ],
 )
