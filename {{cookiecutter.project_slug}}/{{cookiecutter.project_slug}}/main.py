@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, await, sync_engine with context %}
+{% from "variant.jinja" import is_async, is_pg, slug, await, sync_engine with context %}
 """The FastAPI application: ``uvicorn {{ slug }}.main:app``."""
 
 import gc
@@ -23,7 +23,10 @@ from .errors import install_error_handlers
 {% if not cookiecutter.use_alembic %}
 from .models import Base
 {% endif %}
-from .observability import configure_logging, install_observability, observe_engine
+from .observability import configure_logging, install_observability, observe_engine{{ ", observe_replica" if is_pg }}
+{% if is_pg %}
+from .replica import Replica, SetReadAfterCookie
+{% endif %}
 from .routes import health, items, notes
 
 
@@ -43,6 +46,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     observe_engine(app, engine{{ sync_engine }})
     app.state.session_factory = create_session_factory(engine)
     app.state.read_session_factory = create_read_session_factory(engine)
+{% if is_pg %}
+    if settings.database_replica_url:
+        # Reads that only read go to the replica while it keeps up (see replica.py).
+        app.state.replica = replica = Replica(settings)
+        observe_replica(app, replica)
+        replica.start()
+{% endif %}
 {% if cookiecutter.use_alembic %}
     # The schema comes from migrations: run `alembic upgrade head` before starting.
     # Started without it, the app says so in the log and in /health.
@@ -51,6 +61,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         {{ await }}engine.dispose()
+{% if is_pg %}
+        if app.state.replica is not None:
+            await app.state.replica.close()
+{% endif %}
 {% else %}
     try:
 {% if is_async %}
@@ -62,6 +76,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         {{ await }}engine.dispose()
+{% if is_pg %}
+        if app.state.replica is not None:
+            await app.state.replica.close()
+{% endif %}
 {% endif %}
 
 
@@ -86,6 +104,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.dependency_overrides = DependencyOverrides()
+{% if is_pg %}
+    app.state.replica = None  # the lifespan starts one when DATABASE_REPLICA_URL is set
+    if settings.database_replica_url:
+        app.add_middleware(SetReadAfterCookie)
+{% endif %}
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
