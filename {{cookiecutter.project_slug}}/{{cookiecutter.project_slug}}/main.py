@@ -23,9 +23,9 @@ from .errors import install_error_handlers
 {% if not cookiecutter.use_alembic %}
 from .models import Base
 {% endif %}
-from .observability import configure_logging, install_observability, observe_engine{{ ", observe_replica" if is_pg }}
+from .observability import configure_logging, install_observability, observe_engine
 {% if is_pg %}
-from .replica import Replica, SetReadAfterCookie
+from .replica import install_read_replica
 {% endif %}
 from .routes import health, items, notes
 
@@ -46,13 +46,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     observe_engine(app, engine{{ sync_engine }})
     app.state.session_factory = create_session_factory(engine)
     app.state.read_session_factory = create_read_session_factory(engine)
-{% if is_pg %}
-    if settings.database_replica_url:
-        # Reads that only read go to the replica while it keeps up (see replica.py).
-        app.state.replica = replica = Replica(settings)
-        observe_replica(app, replica)
-        replica.start()
-{% endif %}
 {% if cookiecutter.use_alembic %}
     # The schema comes from migrations: run `alembic upgrade head` before starting.
     # Started without it, the app says so in the log and in /health.
@@ -61,10 +54,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         {{ await }}engine.dispose()
-{% if is_pg %}
-        if app.state.replica is not None:
-            await app.state.replica.close()
-{% endif %}
 {% else %}
     try:
 {% if is_async %}
@@ -76,10 +65,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         {{ await }}engine.dispose()
-{% if is_pg %}
-        if app.state.replica is not None:
-            await app.state.replica.close()
-{% endif %}
 {% endif %}
 
 
@@ -105,9 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.dependency_overrides = DependencyOverrides()
 {% if is_pg %}
-    app.state.replica = None  # the lifespan starts one when DATABASE_REPLICA_URL is set
-    if settings.database_replica_url:
-        app.add_middleware(SetReadAfterCookie)
+    install_read_replica(app)  # DATABASE_REPLICA_URL: reads on a streaming replica (see replica.py)
 {% endif %}
     if settings.cors_origins:
         app.add_middleware(

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import slug, is_pg, has_metrics, has_tracing, sync_engine with context %}
+{% from "variant.jinja" import slug, has_metrics, has_tracing with context %}
 """What an operator sees of the service: request ids, logs, slow statements{{ ", metrics" if has_metrics }}{{ ", traces" if has_tracing }}.
 
 Every request gets an id (the client's ``X-Request-ID`` when it is 1 to 128 visible
@@ -23,10 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Settings
 {% if has_metrics %}
-from .metrics import {{ "count_replica_fallbacks, " if is_pg }}install_metrics, observe_pool
-{% endif %}
-{% if is_pg %}
-from .replica import Replica
+from .metrics import install_metrics, observe_pool
 {% endif %}
 {% if has_tracing %}
 from .tracing import install_tracing, trace_engine
@@ -203,15 +200,4 @@ def observe_engine(app: FastAPI, engine: Engine) -> None:
 {% endif %}
 {% if has_tracing %}
     trace_engine(app, engine)
-{% endif %}
-{% if is_pg %}
-
-
-def observe_replica(app: FastAPI, replica: Replica) -> None:
-    """Watch the read replica's statements{{ " and count the reads it could not serve" if has_metrics }}."""
-    settings: Settings = app.state.settings
-    time_statements(replica.engine{{ sync_engine }}, slow_statement_logger(settings.db_slow_query_ms))
-{% if has_metrics %}
-    replica.fallback_observers.append(count_replica_fallbacks(app))
-{% endif %}
 {% endif %}

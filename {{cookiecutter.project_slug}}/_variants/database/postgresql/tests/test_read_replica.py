@@ -26,9 +26,18 @@ from streaming_replica import Cluster, primary_and_standby, server_programs
 from support import delete_committed_items, migrate, running, wait_until
 
 from {{ slug }}.config import Settings
-from {{ slug }}.db import ReadSessionDep, SessionDep, create_db_engine
+from {{ slug }}.db import (
+    ReadSessionDep,
+    SessionDep,
+    create_db_engine,
+)
 from {{ slug }}.main import create_app
-from {{ slug }}.replica import READ_AFTER_COOKIE, Replica, format_lsn, parse_lsn
+from {{ slug }}.replica import (
+    READ_AFTER_COOKIE,
+    Replica,
+    format_lsn,
+    parse_lsn,
+)
 
 PROGRAMS = server_programs()
 REPLICA_LOGGER = "{{ slug }}.replica"

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, async, await, Engine, Session, sessionmaker with context %}
+{% from "variant.jinja" import is_async, has_metrics, async, await, in_turn, sync_engine, Engine, Session, sessionmaker with context %}
 """Reads on a streaming replica (DATABASE_REPLICA_URL), and read-your-writes.
 
 Requests that only read (``ReadSessionDep``) get their session on the replica; the rest stay
@@ -27,24 +27,28 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
-{% if not is_async %}
-from anyio import to_thread
-{% endif %}
-from fastapi import Request
 {% if is_async %}
+from fastapi import FastAPI, Request
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-{% else %}
-from sqlalchemy import Engine, exc, text
-from sqlalchemy.orm import Session, sessionmaker
-{% endif %}
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Settings
-{% if is_async %}
 from .connection_queue import ConnectionQueue
+{% else %}
+from anyio import to_thread
+from fastapi import FastAPI, Request
+from sqlalchemy import Engine, exc, text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .config import Settings
 {% endif %}
 from .db import READS, create_db_engine, create_read_session_factory
+{% if has_metrics %}
+from .metrics import count_replica_fallbacks
+{% endif %}
+from .observability import slow_statement_logger, time_statements
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +83,7 @@ class Replica:
     ``unusable`` says why reads skip it now ("starting", "unavailable", "lagging"), or is None.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, fallback_observers: list[Callable[[str], None]]) -> None:
         replica_settings = settings.model_copy(update={"database_url": settings.database_replica_url})
         self.engine = create_db_engine(replica_settings)
         self.sessions = create_read_session_factory(self.engine)
@@ -100,8 +104,8 @@ class Replica:
         # The primary's flushed WAL positions not yet replayed, with when they were seen (oldest
         # first): the replica lags by the age of the oldest. Enough of them to measure past the bound.
         self.unreplayed: deque[tuple[float, int]] = deque(maxlen=2 * math.ceil(self.max_lag / self.interval) + 2)
-        # Called with the reason of each read sent to the primary instead (metrics count them).
-        self.fallback_observers: list[Callable[[str], None]] = []
+        # Called with the reason of each read sent to the primary instead.
+        self.fallback_observers = fallback_observers
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -119,11 +123,7 @@ class Replica:
     async def check_periodically(self) -> None:
         while True:
             try:
-{% if is_async %}
-                await self.check()
-{% else %}
-                await to_thread.run_sync(self.check)
-{% endif %}
+                await {{ "self.check()" if is_async else "to_thread.run_sync(self.check)  # it blocks" }}
             except Exception:  # a bug, not an outage (check() handles those): keep checking
                 logger.exception("checking the read replica failed")
             await asyncio.sleep(self.interval)
@@ -179,20 +179,11 @@ class Replica:
         """A session for a request that only reads: on the replica when it may serve it, else on the primary."""
         reason = self.reason_for_primary(request)
         if reason is None:
-{% if is_async %}
-            async with self.connection_queue.turn(), self.sessions() as session:
+            {{ async }}with {{ "self.connection_queue.turn(), " if is_async }}self.sessions() as session:
                 try:
                     # Connect now, not at the handler's first query: a replica that has just
                     # stopped then costs this read a detour, not an error.
-                    await session.connection()
-{% else %}
-            with self.sessions() as session:
-                try:
-                    # Connect now, not at the handler's first query: a replica that has just
-                    # stopped then costs this read a detour, not an error. (In a worker thread:
-                    # opening a connection blocks.)
-                    await to_thread.run_sync(session.connection)
-{% endif %}
+                    await {{ "session.connection()" if is_async else "to_thread.run_sync(session.connection)  # it blocks" }}
                 except CONNECT_ERRORS as error:
                     self.skip("unavailable", f"cannot be reached ({type(error).__name__})")
                     reason = "unavailable"
@@ -201,11 +192,7 @@ class Replica:
                     return
         for observe in self.fallback_observers:
             observe(reason)
-{% if is_async %}
-        async with request.app.state.connection_queue.turn(), primary() as session:
-{% else %}
-        with primary() as session:
-{% endif %}
+        {{ async }}with {{ in_turn }}primary() as session:
             yield session
 
     {{ async }}def note_commit(self, request: Request, session: {{ Session }}) -> None:
@@ -239,3 +226,27 @@ class SetReadAfterCookie:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+def install_read_replica(app: FastAPI) -> None:
+    """With DATABASE_REPLICA_URL set, send the reads of ``ReadSessionDep`` there from startup to shutdown."""
+    settings: Settings = app.state.settings
+    app.state.replica = None
+    if not settings.database_replica_url:
+        return
+    app.add_middleware(SetReadAfterCookie)
+    lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan_with_replica(app: FastAPI) -> AsyncIterator[None]:
+        async with lifespan(app):
+            replica = Replica(settings, [{{ "count_replica_fallbacks(app)" if has_metrics }}])
+            time_statements(replica.engine{{ sync_engine }}, slow_statement_logger(settings.db_slow_query_ms))
+            app.state.replica = replica
+            replica.start()
+            try:
+                yield
+            finally:
+                await replica.close()
+
+    app.router.lifespan_context = lifespan_with_replica
