@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     # Behind PgBouncer in transaction pooling mode (see README.md):
     db_pgbouncer: bool = False
     db_null_pool: bool = False
+    # A streaming replica for the requests that only read (see "Read replica" in README.md):
+    database_replica_url: str | None = Field(default=None, repr=False)
+    # Skipped while it has not replayed what the primary had written this many seconds ago.
+    db_replica_max_lag: float = Field(default=5.0, gt=0)
+    # How often each process looks at how far the replica has replayed, in milliseconds.
+    db_replica_check_ms: float = Field(default=100, gt=0)
 {% endif %}
 {% if not is_async %}
     # Worker threads for sync handlers; keep it well above the pool size (see README).
@@ -63,10 +69,19 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     debug: bool = False
 
+{% if is_pg %}
+    @field_validator("database_url", "database_replica_url")
+    @classmethod
+    def use_project_driver(cls, value: str | None) -> str | None:
+        if value is None:
+            return None  # no replica
+        url = make_url(value)
+{% else %}
     @field_validator("database_url")
     @classmethod
     def use_project_driver(cls, value: str) -> str:
         url = make_url(value)
+{% endif %}
 {% if is_pg %}
         if url.get_backend_name() not in {"postgresql", "postgres"}:
             raise ValueError("this project uses PostgreSQL: use a postgresql:// URL")

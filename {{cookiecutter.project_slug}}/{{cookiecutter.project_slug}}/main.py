@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, await, sync_engine, has_alembic with context %}
+{% from "variant.jinja" import is_async, is_pg, slug, await, sync_engine, has_alembic with context %}
 """The FastAPI application: ``uvicorn {{ slug }}.main:app``."""
 
 import gc
@@ -24,6 +24,9 @@ from .errors import install_error_handlers
 from .models import Base
 {% endif %}
 from .observability import configure_logging, install_observability, observe_engine
+{% if is_pg %}
+from .replica import install_read_replica
+{% endif %}
 from .routes import health, items, notes
 from .shutdown import drain_on_sigterm
 
@@ -44,18 +47,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     observe_engine(app, engine{{ sync_engine }})
     app.state.session_factory = create_session_factory(engine)
     app.state.read_session_factory = create_read_session_factory(engine)
+    try:
 {% if has_alembic %}
-    # The schema comes from migrations: run `alembic upgrade head` before starting.
-    # Started without it, the app says so in the log and in /health.
-    try:
+        # The schema comes from migrations: run `alembic upgrade head` before starting.
+        # Started without it, the app says so in the log and in /health.
         {{ await }}schema_version.check_at_startup(app)
-        with drain_on_sigterm(app, settings.shutdown_delay):
-            yield
-    finally:
-        {{ await }}engine.dispose()
-{% else %}
-    try:
-{% if is_async %}
+{% elif is_async %}
         async with engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
 {% else %}
@@ -65,7 +62,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             yield
     finally:
         {{ await }}engine.dispose()
-{% endif %}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -90,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.shutting_down = False  # until SIGTERM (see shutdown.py)
     app.dependency_overrides = DependencyOverrides()
+{% if is_pg %}
+    install_read_replica(app)  # DATABASE_REPLICA_URL: reads on a streaming replica (see replica.py)
+{% endif %}
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

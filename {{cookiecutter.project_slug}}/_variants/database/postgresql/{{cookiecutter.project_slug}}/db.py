@@ -3,7 +3,7 @@
 
 {% if is_async %}
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 from uuid import uuid4
 
 from fastapi import Depends, Request
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 {% else %}
 import selectors
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event, exc
@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from .config import Settings
+
+if TYPE_CHECKING:
+    from .replica import Replica  # which imports this module
 
 # Shown in pg_stat_activity, so the service's connections are easy to find.
 APPLICATION_NAME = "{{ slug }}"

@@ -1,3 +1,4 @@
+{% from "variant.jinja" import is_pg with context %}
 """Prometheus metrics at ``GET /metrics``: requests, the connection pool, statement durations.
 
 Each app has its own registry. With several worker processes (``uvicorn --workers``,
@@ -58,6 +59,14 @@ class Metrics:
         self.statement_duration = Histogram(
             "db_statement_duration_seconds", "Time to execute SQL statements", registry=self.registry
         )
+{% if is_pg %}
+        self.replica_fallbacks = Counter(
+            "db_replica_fallbacks",
+            "Reads sent to the primary instead of the read replica, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+{% endif %}
         self.pool = PoolCollector()
         self.registry.register(self.pool)
 
@@ -111,3 +120,11 @@ def observe_pool(app: FastAPI, engine: Engine) -> Callable[[float, str], None]:
     metrics: Metrics = app.state.metrics
     metrics.pool.engine = engine
     return lambda duration, _statement: metrics.statement_duration.observe(duration)
+{% if is_pg %}
+
+
+def count_replica_fallbacks(app: FastAPI) -> Callable[[str], None]:
+    """An observer that counts the reads sent to the primary instead of the replica, by reason."""
+    counter: Counter = app.state.metrics.replica_fallbacks
+    return lambda reason: counter.labels(reason).inc()
+{% endif %}
