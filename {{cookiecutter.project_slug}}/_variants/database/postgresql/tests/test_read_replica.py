@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy import Engine, text
 {% endif %}
 from streaming_replica import Cluster, primary_and_standby, server_programs
-from support import delete_committed_items, migrate, running, wait_until
+from support import delete_committed_rows, migrate, running, wait_until
 
 from {{ slug }}.config import Settings
 from {{ slug }}.db import (
@@ -106,7 +106,7 @@ def test_the_replica_url_gets_the_project_driver() -> None:
         standby.start()
     {{ await }}standby_admin.dispose()  # its connections did not survive a restart
     {{ await }}run_admin(standby_admin, "SELECT pg_wal_replay_resume()")
-    {{ await }}delete_committed_items(settings)
+    {{ await }}delete_committed_rows(settings)
 
 
 def with_recovery_routes(app: FastAPI) -> FastAPI:
