@@ -88,3 +88,24 @@ def fresh_path() -> str:
     """PATH as a fresh shell has it: no virtual environment on it, neither a project's nor this suite's."""
     entries = os.environ["PATH"].split(os.pathsep)
     return os.pathsep.join(p for p in entries if Path(p) != BIN and not (Path(p) / "activate").exists())
+
+
+def assert_ok(result: subprocess.CompletedProcess[str], what: str) -> None:
+    assert result.returncode == 0, f"{what} failed:\n{result.stdout[-5000:]}\n{result.stderr[-3000:]}"
+
+
+def passed_every_gate(project: Path, server_url: str, tmp_path: Path, mypy_cache: Path) -> list[str]:
+    """Run a changed render's gates as `make check` does (ruff, ruff format, mypy --strict, every test,
+    the slow tier included), assert each passed, and return the suite's ``PASSED <test id>`` lines."""
+    assert_ok(run(python_tool("ruff", "check", "."), project), "ruff check")
+    assert_ok(run(python_tool("ruff", "format", "--check", "."), project), "ruff format --check")
+    mypy = python_tool("mypy", "--strict", "--cache-dir", str(mypy_cache), DEFAULT_SLUG, "tests", "migrations")
+    assert_ok(run(mypy, project), "mypy --strict")
+    suite = run(
+        python_tool("pytest", "-p", "no:cacheprovider", "-m", "", "-q", "-rA"),
+        project,
+        TEST_DATABASE_URL=server_url,
+        HYPOTHESIS_STORAGE_DIRECTORY=str(tmp_path / "hypothesis"),  # keep the render pristine
+    )
+    assert_ok(suite, "the render's test suite")
+    return [line for line in suite.stdout.splitlines() if line.startswith("PASSED ")]

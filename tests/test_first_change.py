@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import DEFAULT_SLUG, SESSION_VARIANTS, python_tool, run, variant_params
+from helpers import DEFAULT_SLUG, SESSION_VARIANTS, assert_ok, passed_every_gate, python_tool, run, variant_params
 
 pytestmark = pytest.mark.slow
 
@@ -104,10 +104,6 @@ def apply_edits(project: Path) -> None:
     (project / "tests" / "test_item_price.py").write_text(ADDED_TEST)
 
 
-def assert_ok(result: Any, what: str) -> None:
-    assert result.returncode == 0, f"{what} failed:\n{result.stdout[-5000:]}\n{result.stderr[-3000:]}"
-
-
 @pytest.mark.parametrize("variant", variant_params(SESSION_VARIANTS))
 def test_adding_a_field_keeps_every_gate_green(
     render: Callable[..., Path],
@@ -141,19 +137,7 @@ def test_adding_a_field_keeps_every_gate_green(
     alembic("upgrade", "head")
     alembic("check")
 
-    assert_ok(run(python_tool("ruff", "check", "."), project), "ruff check")
-    assert_ok(run(python_tool("ruff", "format", "--check", "."), project), "ruff format --check")
-    cache = tmp_path_factory.getbasetemp() / "mypy-cache"
-    mypy = run(python_tool("mypy", "--strict", "--cache-dir", str(cache), DEFAULT_SLUG, "tests", "migrations"), project)
-    assert_ok(mypy, "mypy --strict")
-    suite = run(
-        python_tool("pytest", "-p", "no:cacheprovider", "-m", "", "-q", "-rA"),
-        project,
-        TEST_DATABASE_URL=server_url,
-        HYPOTHESIS_STORAGE_DIRECTORY=str(tmp_path / "hypothesis"),
-    )
-    assert_ok(suite, "the render's test suite")
-    passed = [line for line in suite.stdout.splitlines() if line.startswith("PASSED ")]
+    passed = passed_every_gate(project, server_url, tmp_path, tmp_path_factory.getbasetemp() / "mypy-cache")
     added = ("test_item_price.py::test_an_item_keeps", "test_item_price.py::test_a_patch_changes")
     for test in (*added, "test_every_operation_honours_the_schema_without"):
         assert any(test in line for line in passed), test

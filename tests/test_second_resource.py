@@ -19,10 +19,9 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from helpers import DEFAULT_SLUG, python_tool, run
+from helpers import DEFAULT_SLUG, assert_ok, passed_every_gate, python_tool, run
 
 pytestmark = pytest.mark.slow
 
@@ -114,10 +113,6 @@ def follow(project: Path) -> None:
         path.write_text(text.replace(old, new, 1))
 
 
-def assert_ok(result: Any, what: str) -> None:
-    assert result.returncode == 0, f"{what} failed:\n{result.stdout[-5000:]}\n{result.stderr[-3000:]}"
-
-
 def test_adding_a_resource_by_the_readme_keeps_every_gate_green(
     render: Callable[..., Path],
     scratch_database: str,
@@ -142,19 +137,7 @@ def test_adding_a_resource_by_the_readme_keeps_every_gate_green(
     alembic("upgrade", "head")
     alembic("check")
 
-    assert_ok(run(python_tool("ruff", "check", "."), project), "ruff check")
-    assert_ok(run(python_tool("ruff", "format", "--check", "."), project), "ruff format --check")
-    cache = tmp_path_factory.getbasetemp() / "mypy-cache"
-    mypy = run(python_tool("mypy", "--strict", "--cache-dir", str(cache), DEFAULT_SLUG, "tests", "migrations"), project)
-    assert_ok(mypy, "mypy --strict")
-    suite = run(
-        python_tool("pytest", "-p", "no:cacheprovider", "-m", "", "-q", "-rA"),
-        project,
-        TEST_DATABASE_URL=server_url,
-        HYPOTHESIS_STORAGE_DIRECTORY=str(tmp_path / "hypothesis"),
-    )
-    assert_ok(suite, "the render's test suite")
-    passed = [line for line in suite.stdout.splitlines() if line.startswith("PASSED ")]
+    passed = passed_every_gate(project, server_url, tmp_path, tmp_path_factory.getbasetemp() / "mypy-cache")
     orders = [line for line in passed if "test_orders.py::" in line]
     assert len(orders) == 3, orders
     # One schemathesis case per operation: the shipped ones and the six of orders.
