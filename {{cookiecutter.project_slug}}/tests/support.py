@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine, has_alembic with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, contextmanager, has_alembic with context %}
 """Helpers for tests of the real wiring: the schema, a live app, a real server, the pool."""
 
 import asyncio
@@ -119,6 +119,19 @@ def checked_out(app: FastAPI) -> int:
     """Connections that the app's pool has lent out and not got back."""
     count: int = app.state.engine.pool.checkedout()
     return count
+
+
+@{{ contextmanager }}
+{{ async }}def holding_connections(app: FastAPI, count: int = 1) -> {{ Iterator }}[None]:
+    """Hold ``count`` connections of the app's pool, as requests in progress do, until the block ends."""
+    held = [{{ await }}app.state.engine.connect() for _ in range(count)]
+    try:
+        for connection in held:
+            {{ await }}connection.exec_driver_sql("SELECT 1")
+        yield
+    finally:
+        for connection in held:
+            {{ await }}connection.close()
 
 
 # BEGIN, SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT: not what a request asks for.

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import slug, await with context %}
+{% from "variant.jinja" import slug, async with context %}
 """/health/ready (and /health) answer after a real round trip to the database, within HEALTH_TIMEOUT, and leave
 nothing behind; /health/live answers without the database."""
 
@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import Table
-from support import checked_out, running, wait_until
+from support import checked_out, holding_connections, running, wait_until
 
 from {{ slug }}.config import Settings
 from {{ slug }}.main import create_app
@@ -85,12 +85,10 @@ async def test_health_checks_build_no_new_objects_to_keep(client: AsyncClient) -
 async def test_readiness_is_503_at_once_when_every_connection_is_in_use(live_settings: Settings) -> None:
     app = create_app(live_settings.model_copy(update={"db_pool_size": 2, "health_timeout": 30}))
     async with running(app) as client:
-        held = [{{ await }}app.state.engine.connect() for _ in range(2)]
-        started = time.monotonic()
-        response = await client.get("/health/ready")
-        waited = time.monotonic() - started
-        for connection in held:
-            {{ await }}connection.close()
+        {{ async }}with holding_connections(app, 2):  # every connection
+            started = time.monotonic()
+            response = await client.get("/health/ready")
+            waited = time.monotonic() - started
 
         assert response.status_code == 503
         assert response.json() == {"detail": "Every database connection is in use; try again shortly."}
@@ -102,12 +100,10 @@ async def test_readiness_is_503_at_once_when_every_connection_is_in_use(live_set
 async def test_health_is_503_within_its_timeout_when_no_connection_is_free(live_settings: Settings) -> None:
     app = create_app(live_settings.model_copy(update={"db_pool_size": 1, "health_timeout": 0.2}))
     async with running(app) as client:
-        held = {{ await }}app.state.engine.connect()  # the only connection
-        {{ await }}held.exec_driver_sql("SELECT 1")
-        started = time.monotonic()
-        response = await client.get("/health")
-        waited = time.monotonic() - started
-        {{ await }}held.close()
+        {{ async }}with holding_connections(app):  # the only connection
+            started = time.monotonic()
+            response = await client.get("/health")
+            waited = time.monotonic() - started
 
         assert response.status_code == 503
         assert int(response.headers["retry-after"]) > 0

@@ -1,10 +1,10 @@
-{% from "variant.jinja" import is_async, slug, await with context %}
+{% from "variant.jinja" import is_async, slug, async with context %}
 """The connection pool under pressure: fail fast when exhausted, never leak, never deadlock."""
 
 import asyncio
 import time
 
-from support import checked_out, running
+from support import checked_out, holding_connections, running
 
 from {{ slug }}.config import Settings
 from {{ slug }}.main import create_app
@@ -17,12 +17,10 @@ def small_pool(settings: Settings, **changes: object) -> Settings:
 async def test_an_exhausted_pool_gives_503_after_the_pool_timeout(live_settings: Settings) -> None:
     app = create_app(small_pool(live_settings, db_pool_size=1, db_pool_timeout=0.5))
     async with running(app) as client:
-        held = {{ await }}app.state.engine.connect()  # the only connection
-        {{ await }}held.exec_driver_sql("SELECT 1")
-        started = time.monotonic()
-        response = await client.get("/items/")
-        waited = time.monotonic() - started
-        {{ await }}held.close()
+        {{ async }}with holding_connections(app):  # the only connection
+            started = time.monotonic()
+            response = await client.get("/items/")
+            waited = time.monotonic() - started
 
         assert response.status_code == 503
         assert int(response.headers["retry-after"]) > 0

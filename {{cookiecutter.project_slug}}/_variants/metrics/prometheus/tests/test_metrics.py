@@ -1,4 +1,4 @@
-{% from "variant.jinja" import slug, await with context %}
+{% from "variant.jinja" import slug, async with context %}
 """GET /metrics: request counts by route template, the pool read at scrape time, pool timeouts."""
 
 from collections.abc import Iterable
@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
-from support import running, serving_logged, wait_until
+from support import holding_connections, running, serving_logged, wait_until
 
 from {{ slug }}.config import Settings
 from {{ slug }}.main import create_app
@@ -81,10 +81,8 @@ async def test_the_pool_gauges_are_read_at_scrape_time(live_settings: Settings) 
     async with running(app) as client:
         await client.get("/items/")
         at_rest = await scrape(client)
-        held = {{ await }}app.state.engine.connect()  # as a request in progress holds one
-        {{ await }}held.exec_driver_sql("SELECT 1")
-        holding = await scrape(client)
-        {{ await }}held.close()
+        {{ async }}with holding_connections(app):
+            holding = await scrape(client)
 
     assert at_rest[("db_pool_size", frozenset())] == 3
     assert at_rest[("db_pool_checked_out", frozenset())] == 0
@@ -95,10 +93,8 @@ async def test_the_pool_gauges_are_read_at_scrape_time(live_settings: Settings) 
 async def test_a_pool_timeout_is_counted(live_settings: Settings) -> None:
     app = create_app(live_settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 0.2}))
     async with running(app) as client:
-        held = {{ await }}app.state.engine.connect()  # the only connection
-        {{ await }}held.exec_driver_sql("SELECT 1")
-        response = await client.get("/items/")
-        {{ await }}held.close()
+        {{ async }}with holding_connections(app):  # the only connection
+            response = await client.get("/items/")
         samples = await scrape(client)
 
     assert response.status_code == 503
