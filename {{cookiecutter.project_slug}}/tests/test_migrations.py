@@ -1,3 +1,4 @@
+{% from "variant.jinja" import async, await with context %}
 """The migrations build exactly the models' schema, and can be undone and redone.
 
 Runs Alembic's commands in-process with the project's alembic.ini and DATABASE_URL
@@ -14,8 +15,11 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy import text
+from support import running
 
 from {{ cookiecutter.project_slug }}.config import Settings, get_settings
+from {{ cookiecutter.project_slug }}.db import create_db_engine
 from {{ cookiecutter.project_slug }}.main import create_app
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
@@ -80,3 +84,35 @@ async def test_an_app_started_before_its_migrations_says_so(
     assert read.status_code == 500
     assert [record.getMessage().split(":")[0] for record in errors[1:]] == ["GET /items/1 failed with a 500"]
     assert errors[1].exc_info is not None
+
+
+@pytest.fixture
+def migrated_database_url(alembic_config: Config, empty_database_url: str) -> str:
+    command.upgrade(alembic_config, "head")
+    return empty_database_url
+
+
+async def test_an_app_on_a_database_a_newer_release_migrated_stays_ready(
+    migrated_database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rollout runs the next release's migrations first; this release's instances serve on meanwhile."""
+    settings = Settings(database_url=migrated_database_url)
+    engine = create_db_engine(settings)  # as the next release's migration leaves it:
+    {{ async }}with engine.begin() as connection:
+        {{ await }}connection.execute(text("UPDATE alembic_version SET version_num = 'f00dfeedbeef'"))
+    {{ await }}engine.dispose()
+
+    async with running(create_app(settings)) as client:
+        ready = await client.get("/health/ready")
+        created = await client.post("/items/", json={"title": "served on"})
+
+    assert ready.status_code == 200, ready.text
+    assert created.status_code == 201
+    logged = [(record.levelname, record.getMessage()) for record in caplog.records if record.levelno >= logging.WARNING]
+    assert logged == [
+        (
+            "WARNING",
+            "The database is at revision f00dfeedbeef, which this code does not have: "
+            "a newer release migrated it; serving on",
+        )
+    ]

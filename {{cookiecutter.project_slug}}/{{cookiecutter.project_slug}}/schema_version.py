@@ -38,28 +38,55 @@ def stored_versions(connection: Connection) -> frozenset[str]:
     return frozenset(connection.scalars(STORED_VERSIONS))
 
 
+def unknown(scripts: ScriptDirectory, revisions: frozenset[str]) -> list[str]:
+    """Which of ``revisions`` the migrations do not have."""
+    missing = []
+    for revision in sorted(revisions):
+        try:
+            scripts.revision_map.get_revision(revision)
+        except RevisionError:
+            missing.append(revision)
+    return missing
+
+
+def revisions_unknown_here(connection: Connection) -> list[str]:
+    """The revisions the database is at that this code's migrations do not have: a newer release applied them."""
+    if (found := migrations()) is None:
+        return []
+    scripts, _ = found
+    return unknown(scripts, stored_versions(connection))
+
+
 def schema_problem(connection: Connection) -> str | None:
-    """Why the database's schema does not match the code's migrations, or None if it does."""
+    """Why this code cannot serve on the database's schema (migrations it has are not applied), or None.
+
+    A database ahead of the code is no problem: during a rollout the newer release's migrations
+    run first and this release's instances serve on until they are replaced, which works because
+    migrations keep the previous release working (add first; drop or rename a release later).
+    """
     if (found := migrations()) is None:
         return None
     scripts, heads = found
     current = stored_versions(connection)
-    if current == heads:
+    if current == heads or unknown(scripts, current):
         return None
-    try:
-        pending = [script.revision for script in scripts.iterate_revisions(tuple(heads), tuple(current) or "base")]
-    except RevisionError:
-        return f"the database is at revision {', '.join(sorted(current))}, which this code does not have"
+    pending = [script.revision for script in scripts.iterate_revisions(tuple(heads), tuple(current) or "base")]
     return f"migrations not applied: {', '.join(reversed(pending))}; run `make migrate` (alembic upgrade head)"
 
 
 {{ async }}def check_at_startup(app: FastAPI) -> None:
-    """Log an error when the database's schema is not the code's; /health answers 503 until it is."""
+    """Log an error when the database lacks this code's migrations (/health answers 503 until it has them)."""
     try:
         {{ async }}with app.state.engine.connect() as connection:
             problem = {{ "await connection.run_sync(schema_problem)" if is_async else "schema_problem(connection)" }}
+            newer = {{ "await connection.run_sync(revisions_unknown_here)" if is_async else "revisions_unknown_here(connection)" }}
     except (SQLAlchemyError, OSError):
         logger.warning("Could not check the database schema version at startup", exc_info=True)
         return
     if problem is not None:
         logger.error("The database schema is out of date: %s", problem)
+    elif newer:
+        logger.warning(
+            "The database is at revision %s, which this code does not have: a newer release migrated it; serving on",
+            ", ".join(newer),
+        )
