@@ -25,8 +25,10 @@ from sqlalchemy import Engine, text
 from streaming_replica import Cluster, primary_and_standby, server_programs
 from support import delete_committed_rows, migrate, running, wait_until
 
+from {{ slug }} import replica
 from {{ slug }}.config import Settings
 from {{ slug }}.db import (
+    APPLICATION_NAME,
     ReadSessionDep,
     SessionDep,
     create_db_engine,
@@ -237,3 +239,25 @@ async def test_a_replica_lagging_past_the_bound_is_skipped(
     assert [level for level, _ in lines] == ["WARNING", "INFO"], "one line as the episode starts, one as it ends"
     assert "lags" in lines[0][1]
     assert caught_up.json() is True
+
+
+@needs_servers
+@pytest.mark.slow
+async def test_stopping_during_a_replica_check_leaves_no_connection_open(
+    replica_settings: Settings, standby_admin: {{ Engine }}, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check under way when the app stops finishes first; then its connection closes with the pools."""
+    # A check that takes a quarter of a second on the standby: the app stops in the middle of one.
+    slow = text("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint FROM pg_sleep(0.25)")
+    monkeypatch.setattr(replica, "REPLAY_POSITION", slow)
+    app = create_app(replica_settings)
+    async with running(app):
+        await replica_in_use(app)
+        checks = app.state.replica.replica_checks.pool
+        await wait_until("a check is under way", lambda: checks.checkedout() == 1)
+
+    {{ async }}def closed() -> bool:
+        query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app AND pid <> pg_backend_pid()"
+        return bool(({{ await }}run_admin(standby_admin, query, app=APPLICATION_NAME))[0][0] == 0)
+
+    await wait_until("the app's connections to the replica are closed", closed)

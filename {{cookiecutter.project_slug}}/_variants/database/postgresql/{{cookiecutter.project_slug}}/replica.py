@@ -107,26 +107,28 @@ class Replica:
         # Called with the reason of each read sent to the primary instead.
         self.fallback_observers = fallback_observers
         self.task: asyncio.Task[None] | None = None
+        self.stopping = asyncio.Event()
 
     def start(self) -> None:
         """Check the replica every DB_REPLICA_CHECK_MS until ``close()`` (from the app's lifespan)."""
         self.task = asyncio.create_task(self.check_periodically())
 
     async def close(self) -> None:
+        """Stop checking, then close the pools: a check under way finishes first, its connection back in its pool."""
+        self.stopping.set()
         if self.task is not None:
-            self.task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self.task
+            await self.task
         for engine in (self.engine, self.primary_checks, self.replica_checks):
             {{ await }}engine.dispose()
 
     async def check_periodically(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             try:
                 await {{ "self.check()" if is_async else "to_thread.run_sync(self.check)  # it blocks" }}
             except Exception:  # a bug, not an outage (check() handles those): keep checking
                 logger.exception("checking the read replica failed")
-            await asyncio.sleep(self.interval)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.interval)
 
     {{ async }}def check(self) -> None:
         """Ask the replica how far it has replayed, and the primary how far it has written."""
