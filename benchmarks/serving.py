@@ -122,9 +122,11 @@ class Server:
         if found is None:
             print("  py-spy is not installed: pip install -r requirements/bench.txt")
             return
-        # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike.
+        # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike;
+        # --subprocesses: with several workers, they serve, not the process that started them.
         command = [found, "record", f"--pid={self.process.pid}", f"--duration={max(1, round(duration))}", "--rate=250",
-                   "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}"]  # fmt: skip
+                   "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}",
+                   *(["--subprocesses"] if self.app.workers > 1 else [])]  # fmt: skip
         sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wrk(self.base_url, "get", 64, duration, rows)
         _, stderr = sampler.communicate(timeout=60)
