@@ -33,11 +33,25 @@ async def test_sigterm_closes_every_connection_the_server_opened(
 
     tests_own = {{ await }}backends()  # the test session's connections, open before the server starts
 
-    async def servers() -> set[int]:
+    {{ async }}def servers() -> set[int]:
         return {{ await }}backends() - tests_own
 
+    {{ async }}def all_connected() -> bool:
+        return len({{ await }}servers()) >= IN_FLIGHT
+
+    async def connected_servers() -> set[int]:
+        # The pool counts a connection as checked out while it is still being opened.
+        await wait_until("each request in flight has its connection", all_connected, within=2)
+        return {{ await }}servers()
+
     stopped = await sigterm_while_serving(
-        live_database, tmp_path / "stderr.log", IN_FLIGHT, 1, servers, SHUTDOWN_DELAY="0.5", SHUTDOWN_TIMEOUT="20"
+        live_database,
+        tmp_path / "stderr.log",
+        IN_FLIGHT,
+        3,
+        connected_servers,
+        SHUTDOWN_DELAY="0.5",
+        SHUTDOWN_TIMEOUT="20",
     )
     servers_own: set[int] = stopped.in_flight_seen
 
