@@ -13,6 +13,10 @@ DRIVERS = {("postgresql", "async"): "postgresql+asyncpg", ("postgresql", "sync")
            ("sqlite", "async"): "sqlite+aiosqlite", ("sqlite", "sync"): "sqlite"}  # fmt: skip
 METRICS_OFF = ("postgresql", "async")  # also served with metrics=none, for the observability layer's cost
 WITHOUT_METRICS = " without metrics"  # that row's name after the variant's
+# Served with two uvicorn workers on a primary and streaming standby of the harness's own, with and without
+# DATABASE_REPLICA_URL: what sending the reads to the replica changes.
+REPLICA_VARIANT = "postgresql/async"
+TWO_WORKERS, WITH_REPLICA = " 2 workers", " 2 workers with replica"
 
 
 @dataclass(frozen=True)
@@ -27,10 +31,20 @@ class App:
     minimal: str | None = None  # a variant's minimal hand-written app
     answers: tuple[tuple[str, str], ...] = ()  # a variant's cookiecutter answers
     variant: str | None = None  # an overhead row's variant: the same project with the option on
+    workers: int = 1  # uvicorn --workers
+    # On the harness's own primary with a streaming standby: "idle" (the app uses the primary only) or
+    # "reads" (DATABASE_REPLICA_URL: its read-only sessions go to the standby); None: on the PostgreSQL at PG_URL.
+    standby: str | None = None
+    baseline: str | None = None  # a replica row's same app without the replica, served and measured beside it
 
     @property
     def label(self) -> str:
         return self.name.replace("/", "-").replace(" ", "-")
+
+    @property
+    def group(self) -> str:
+        """Apps of one group are served together and measured in turns."""
+        return self.minimal or self.baseline or self.name
 
 
 def all_apps(template: Path) -> list[App]:
@@ -55,6 +69,12 @@ def all_apps(template: Path) -> list[App]:
             about = "the rendered project, metrics=none"
             apps.append(replace(variant, name=variant.name + WITHOUT_METRICS, role="overhead", about=about,
                                 answers=off, variant=variant.name))  # fmt: skip
+        if variant.name == REPLICA_VARIANT:
+            single = replace(variant, name=variant.name + TWO_WORKERS, role="single database", minimal=None,
+                             about="the rendered project, 2 workers, on the primary only", workers=2,
+                             standby="idle")  # fmt: skip
+            apps += [single, replace(single, name=variant.name + WITH_REPLICA, role="replica", baseline=single.name,
+                                     about="the same, reads on the streaming replica", standby="reads")]  # fmt: skip
     return [*apps, App("naive tutorial", "tutorial", "postgresql", "benchmarks.naive_app:app", "postgresql+psycopg",
                        "the original FastAPI SQL tutorial's pattern")]  # fmt: skip
 

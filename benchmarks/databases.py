@@ -1,5 +1,7 @@
-"""A database per server (PostgreSQL's bench_<pid>_<server>, or an SQLite file), seeded; ``--pgbouncer``'s PgBouncer."""
+"""A database per server (PostgreSQL's bench_<pid>_<server>, or an SQLite file), seeded; ``--pgbouncer``'s PgBouncer;
+the primary and streaming standby of the replica rows."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -7,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -40,18 +43,19 @@ ignore_startup_parameters = extra_float_digits
 class Postgres:
     """A connection to the maintenance database: creates, drops and watches ours (first, those of killed runs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, url: str = PG_URL) -> None:
+        self.server_url = url
         try:
-            self.connection = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
+            self.connection = psycopg.connect(url, autocommit=True, connect_timeout=5)
         except psycopg.OperationalError as error:
-            raise SystemExit(f"cannot reach PostgreSQL at {make_url(PG_URL)!r}: {error}") from None
+            raise SystemExit(f"cannot reach PostgreSQL at {make_url(url)!r}: {error}") from None
         self.drop_stale()
 
     def name(self, label: str) -> str:
         return f"bench_{os.getpid()}_{label}"
 
     def url(self, label: str, scheme: str, port: int | None = None) -> str:
-        url = make_url(PG_URL).set(drivername=scheme, database=self.name(label))
+        url = make_url(self.server_url).set(drivername=scheme, database=self.name(label))
         return (url.set(port=port) if port else url).render_as_string(hide_password=False)
 
     def drop_stale(self) -> None:
@@ -116,3 +120,62 @@ def pgbouncer(pool_size: int) -> Iterator[int]:
         finally:
             process.terminate()
             process.wait(10)
+
+
+# SELECTs of the items table that a server has executed in a database (pg_stat_statements counts them at once,
+# on a standby too, where the cumulative statistics would show them only once a backend flushes them).
+READS_QUERY = r"""
+SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = %s) AND query ~* '^\s*select\M.*\mfrom\s+items\M'"""
+
+
+@dataclass
+class StreamingPair:
+    """A primary (where the replica rows' databases are made) and a standby streaming from it."""
+
+    primary: Postgres
+    standby: Postgres  # its connection reads the standby's counters; databases are made on the primary
+
+    def reads(self, label: str) -> tuple[int, int]:
+        """SELECTs of items so far in ``label``'s database: on the primary, on the standby."""
+        name = self.primary.name(label)
+        on_primary, on_standby = (server.connection.execute(READS_QUERY, (name,)).fetchone()
+                                  for server in (self.primary, self.standby))  # fmt: skip
+        return int(on_primary[0]), int(on_standby[0])  # type: ignore[index]
+
+    def wait_replayed(self, timeout: float = 60) -> None:
+        """Until the standby has replayed everything the primary has written so far (a seeded database)."""
+        (written,) = self.primary.connection.execute("SELECT pg_current_wal_lsn()").fetchone()  # type: ignore[misc]
+        replayed = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
+        deadline = time.monotonic() + timeout
+        while not self.standby.connection.execute(replayed, (written,)).fetchone()[0]:  # type: ignore[index]
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the standby did not replay up to {written} within {timeout} s")
+            time.sleep(0.1)
+
+
+@contextmanager
+def streaming_pair(project: Path) -> Iterator[StreamingPair]:
+    """A primary and a streaming standby of the harness's own, made as a rendered project's replica tests make
+    theirs (its tests/streaming_replica.py), with pg_stat_statements on both; stopped and deleted afterwards."""
+    spec = importlib.util.spec_from_file_location("streaming_replica", project / "tests" / "streaming_replica.py")
+    assert spec is not None
+    assert spec.loader is not None
+    streaming_replica = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(streaming_replica)
+    programs = streaming_replica.server_programs()
+    if programs is None:
+        raise SystemExit("the replica rows need PostgreSQL's server programs (initdb, pg_basebackup): "
+                         "apt-get install -y postgresql, or PG_BINDIR")  # fmt: skip
+    with streaming_replica.primary_and_standby(programs) as (primary, standby):
+        standby.stop()
+        primary.stop()
+        for cluster in (primary, standby):
+            cluster.configure("shared_preload_libraries = 'pg_stat_statements'", "max_connections = 200")
+        primary.start()
+        standby.start()
+        pair = StreamingPair(Postgres(primary.url()), Postgres(standby.url()))
+        pair.primary.connection.execute("CREATE EXTENSION pg_stat_statements")
+        pair.wait_replayed()
+        print(f"primary on port {primary.port}, streaming standby on port {standby.port}", flush=True)
+        yield pair

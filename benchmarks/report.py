@@ -16,6 +16,12 @@ NOTES = """\
 - "server CPU": the server's CPU time over the run (100% = one core); "CPU ms/req": per request answered.
 - wrk is closed-loop: latencies are service times at that concurrency. Only ratios within one run compare."""
 
+REPLICA_NOTES = """\
+Both rows: the same render, 2 uvicorn workers (pinned like every server), pool 10 per worker, their own
+databases on one primary with a streaming standby (both the harness's own, from initdb and pg_basebackup),
+measured in turns; only the "with replica" row has DATABASE_REPLICA_URL. Reads: SELECTs of items that each
+server executed during the run (pg_stat_statements on each); replica share = on the replica / both."""
+
 
 def headline(run: BenchRun) -> int:
     concurrencies = {m.concurrency for m in run.measurements}
@@ -86,6 +92,26 @@ def servers(run: BenchRun) -> str:
                    "pg sessions growth"], rows)  # fmt: skip
 
 
+def _share(m: Measurement) -> str:
+    share = m.replica_share
+    return "-" if share is None else f"{share:.0%}"
+
+
+def replica(run: BenchRun) -> str:
+    """The rows served on the harness's primary and standby, each beside its single-database row."""
+    workloads, names = list(WORKLOADS), [server.app.name for server in run.servers]
+    runs = sorted((m for m in run.measurements if run.server(m.server).app.standby),
+                  key=lambda m: (workloads.index(m.workload), m.concurrency, names.index(m.server)))  # fmt: skip
+    rows = []
+    for m in runs:
+        baseline = run.find(run.server(m.server).app.baseline, m.workload, m.concurrency)
+        rows.append([m.server, WORKLOADS[m.workload], str(m.concurrency), _rps(m), f"{m.p99_ms:.1f}",
+                     _ratio(m, baseline), str(m.errors), str(m.primary_reads), str(m.replica_reads),
+                     _share(m)])  # fmt: skip
+    return _table(["server", "workload", "c", "req/s", "p99 ms", "/ single database", "errors", "reads on primary",
+                   "reads on replica", "replica share"], rows)  # fmt: skip
+
+
 def markdown(run: BenchRun, targets: list[Target]) -> str:
     settings = "\n".join(f"- {key}: {value}" for key, value in run.meta.items())
     marks = {True: "[x] met", False: "[ ] MISSED", None: "[-] not measured"}
@@ -93,7 +119,9 @@ def markdown(run: BenchRun, targets: list[Target]) -> str:
     return "\n\n".join([
         f"# Benchmark results: {run.meta['mode']} run, {run.meta['started']}", settings,
         f"## Summary at c={headline(run)}", summary(run), "## Targets (measured, not asserted)", checklist,
-        "## Every run", every_run(run), "## Servers", servers(run), "## Notes", NOTES,
+        "## Every run", every_run(run),
+        *(["## Read replica", replica(run), REPLICA_NOTES] if any(s.app.standby for s in run.servers) else []),
+        "## Servers", servers(run), "## Notes", NOTES,
     ]) + "\n"  # fmt: skip
 
 

@@ -29,7 +29,7 @@ from typing import TypeVar
 
 from . import report, serving
 from .apps import App, all_apps, render
-from .databases import Postgres, pgbouncer, seed
+from .databases import Postgres, StreamingPair, pgbouncer, seed, streaming_pair
 from .serving import REPO_ROOT, WORKLOADS, BenchRun, Measurement, Server, ServerRecord, wrk
 from .targets import evaluate
 
@@ -80,7 +80,8 @@ def describe(args: argparse.Namespace, postgres: Postgres | None) -> dict[str, s
         "template": f"{REPO_ROOT.name} ({git.stdout.strip() or 'not a git checkout'})",
         "load": f"{wrk_version.strip()}, 1 thread, pinned to CPU {serving.LOAD_CPUS}; {args.duration:g} s runs after "
                 f"{args.warmup:g} s warm-up; c={', '.join(map(str, args.concurrency))}",
-        "servers": f"uvicorn, 1 worker, no access log, pinned to CPU {serving.SERVER_CPUS}; pool {args.pool_size}; "
+        "servers": f"uvicorn, 1 worker (the replica rows 2), no access log, pinned to CPU {serving.SERVER_CPUS}; "
+                   f"pool {args.pool_size}; "
                    f"{args.rows:,} rows" + ("; variants through PgBouncer" if args.pgbouncer else ""),
         "machine": f"{os.cpu_count()} CPUs, {cpu[1] if cpu else platform.processor()}; PostgreSQL {pg}",
         "load average at start": load_average(), "versions": f"{versions}, Python {platform.python_version()}",
@@ -98,23 +99,36 @@ def _change(before: Number | None, after: Number | None) -> Number | None:
 class Bench:
     """Serves the apps, each with its own database, and measures them into ``run``."""
 
-    def __init__(self, args: argparse.Namespace, postgres: Postgres | None, pg_port: int | None, workdir: Path) -> None:
+    def __init__(self, args: argparse.Namespace, postgres: Postgres | None, pg_port: int | None, workdir: Path,
+                 cleanup: ExitStack) -> None:  # fmt: skip
         self.args, self.postgres, self.pg_port, self.workdir = args, postgres, pg_port, workdir
+        self.cleanup = cleanup  # what lives until the run ends
+        self.pair: StreamingPair | None = None  # started for the first replica row
         self.run = BenchRun(describe(args, postgres))
         self.stamp = self.run.meta["started"].replace(" ", "-").replace(":", "")  # for file names
+
+    def server_of(self, app: App) -> Postgres | None:
+        """The PostgreSQL that holds the app's database (None: SQLite)."""
+        if app.database != "postgresql":
+            return None
+        return self.pair.primary if app.standby and self.pair else self.postgres
 
     @contextmanager
     def serving(self, app: App) -> Iterator[Server]:
         """Render (a variant) and seed the app, start it, warm it up; afterwards profile it if asked and stop it."""
-        args, postgres = self.args, self.postgres
+        args = self.args
         project = render(REPO_ROOT, app, self.workdir / "render") if app.answers else None
         record = ServerRecord(app)
         self.run.servers.append(record)
+        if app.standby and self.pair is None and project:
+            self.pair = self.cleanup.enter_context(streaming_pair(project))
+        postgres = self.server_of(app)
+        pg_port = None if app.standby else self.pg_port  # PgBouncer is in front of PG_URL's server only
         with ExitStack() as stack:
-            if postgres and app.database == "postgresql":
+            if postgres:
                 stack.enter_context(postgres.database(app.label))
                 seed_url = postgres.url(app.label, "postgresql+psycopg")
-                url = postgres.url(app.label, app.scheme, self.pg_port if project else None)
+                url = postgres.url(app.label, app.scheme, pg_port if project else None)
             else:
                 path = self.workdir / f"{app.label}.db"
                 seed_url, url = f"sqlite:///{path}", f"{app.scheme}:///{path}"
@@ -123,7 +137,10 @@ class Bench:
             env = {"BENCH_APP": app.target.format(package=project and project.name), "DATABASE_URL": url,
                    "DB_POOL_SIZE": str(args.pool_size), "BENCH_FACTORY": "1" if app.factory else ""}  # fmt: skip
             if project:  # no log line per request, like uvicorn's --no-access-log for every app
-                env |= {"LOG_LEVEL": "WARNING", "DB_PGBOUNCER": "true" if self.pg_port else "false"}
+                env |= {"LOG_LEVEL": "WARNING", "DB_PGBOUNCER": "true" if pg_port else "false"}
+            if self.pair and app.standby == "reads":
+                self.pair.wait_replayed()  # the seeded rows are on the standby before its first read
+                env["DATABASE_REPLICA_URL"] = self.pair.standby.url(app.label, app.scheme)
             server = Server(app, project or REPO_ROOT, env, self.workdir / f"{app.label}.log")
             record.startup_s = server.start()
             stack.callback(server.stop)
@@ -138,7 +155,12 @@ class Bench:
 
     def sessions(self, app: App) -> int | None:
         """Connections ever made to the app's PostgreSQL database (None: SQLite)."""
-        return self.postgres.sessions(app.label) if self.postgres and app.database == "postgresql" else None
+        postgres = self.server_of(app)
+        return postgres.sessions(app.label) if postgres else None
+
+    def reads(self, app: App) -> tuple[int, int] | None:
+        """SELECTs of items so far on the primary and on the standby (None: not on the harness's pair)."""
+        return self.pair.reads(app.label) if self.pair and app.standby else None
 
     def measure(self, server: Server, workload: str, c: int) -> None:
         name, args = server.app.name, self.args
@@ -147,14 +169,19 @@ class Bench:
             server.stop(timeout=3)
             server.start()
             self.run.server(name).restarts += 1
-        sessions, cpu = self.sessions(server.app), server.cpu_seconds()
+        sessions, cpu, reads = self.sessions(server.app), server.cpu_seconds(), self.reads(server.app)
         figures = wrk(server.base_url, workload, c, args.duration, args.rows)
         cpu_after, checked_out = server.cpu_seconds(), server.wait_pool_idle()
         growth = _change(sessions, self.sessions(server.app))
         m = Measurement(name, workload, c, **figures, pool_checked_out=checked_out, sessions_growth=growth,
                         server_cpu_s=_change(cpu, cpu_after))  # fmt: skip
+        if reads is not None and (reads_after := self.reads(server.app)) is not None:
+            m.primary_reads = reads_after[0] - reads[0]
+            m.replica_reads = reads_after[1] - reads[1]
         self.run.measurements.append(m)
         print("  " + " | ".join(report.run_row(self.run, m)), flush=True)
+        if m.replica_share is not None:
+            print(f"  reads: {m.primary_reads} on the primary, {m.replica_reads} on the replica", flush=True)
 
 
 def write_readme(readme: Path, summary: str, chart: Path) -> None:
@@ -177,17 +204,17 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda signum, _: sys.exit(128 + signum))  # stop servers, drop databases
     args.results_dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="items-bench-"))
-    postgres = Postgres() if any(app.database == "postgresql" for app in apps) else None
+    postgres = Postgres() if any(app.database == "postgresql" and not app.standby for app in apps) else None
     with ExitStack() as cleanup:
         if args.keep:
             print(f"keeping the rendered projects and server logs in {workdir}")
         else:
             cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
         pg_port = cleanup.enter_context(pgbouncer(args.pool_size)) if args.pgbouncer else None
-        bench = Bench(args, postgres, pg_port, workdir)
+        bench = Bench(args, postgres, pg_port, workdir, cleanup)
         # A variant (and its row without metrics) is served beside its minimal app and they are measured in turns,
         # so that their ratios compare runs seconds apart, not minutes, on a machine whose other load drifts.
-        for _, group in itertools.groupby(apps, key=lambda app: app.minimal or app.name):
+        for _, group in itertools.groupby(apps, key=lambda app: app.group):
             with ExitStack() as stack:
                 servers = [stack.enter_context(bench.serving(app)) for app in group]
                 for workload, c, server in itertools.product(args.workloads, args.concurrency, servers):

@@ -35,8 +35,12 @@ def pool_status() -> dict[str, Any]:
     return {"pool": type(pool).__name__, **counts}
 
 
+def probe() -> dict[str, Any]:
+    return {**pool_status(), "pid": os.getpid()}  # which worker answered
+
+
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http" and scope["path"] == POOL_PATH:
-        await JSONResponse(pool_status())(scope, receive, send)
+        await JSONResponse(probe())(scope, receive, send)
     else:
         await inner(scope, receive, send)

@@ -56,7 +56,8 @@ def wrk(base_url: str, workload: str, connections: int, duration: float, max_id:
 
 
 class Server:
-    """One app under uvicorn through serve_app (which adds the pool probe): one worker, no access log, pinned."""
+    """One app under uvicorn through serve_app (which adds the pool probe): its workers (one but for the replica
+    rows), no access log, pinned."""
 
     def __init__(self, app: App, cwd: Path, env: dict[str, str], log: Path) -> None:
         self.app, self.cwd, self.log = app, cwd, log
@@ -68,7 +69,7 @@ class Server:
         started, port = time.monotonic(), free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         command = ["taskset", "-c", SERVER_CPUS, sys.executable, "-m", "uvicorn", "benchmarks.serve_app:app",
-                   f"--port={port}", "--host=127.0.0.1", "--workers=1", "--no-access-log",
+                   f"--port={port}", "--host=127.0.0.1", f"--workers={self.app.workers}", "--no-access-log",
                    "--log-level=warning"]  # fmt: skip
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, cwd=self.cwd, env=self.env, stdout=out, stderr=out)
@@ -83,24 +84,37 @@ class Server:
             return dict(json.loads(response.read()))
 
     def wait_pool_idle(self, timeout: float = 5) -> int | None:
-        """Connections still checked out once in-flight requests had ``timeout`` s; None: no answer (stuck)."""
-        deadline = time.monotonic() + timeout
+        """Connections still checked out once in-flight requests had ``timeout`` s; None: no answer (stuck).
+
+        With several workers each probe reaches one of them: it waits for a 0 from each (until ``timeout``: the
+        kernel may keep handing the probes to the same one)."""
+        deadline, idle = time.monotonic() + timeout, set()
         while True:
             try:
-                checked_out = int(self.pool(max(0.5, deadline - time.monotonic()))["checked_out"])
+                answer = self.pool(max(0.5, deadline - time.monotonic()))
+                checked_out: int | None = int(answer["checked_out"])
             except OSError:  # refused, reset or timed out (URLError is an OSError)
-                checked_out = None
-            if checked_out == 0 or self.process.poll() is not None or time.monotonic() > deadline:
+                checked_out, answer = None, {}
+            if checked_out == 0:
+                idle.add(answer.get("pid"))
+            all_idle = checked_out == 0 and len(idle) >= self.app.workers
+            if all_idle or self.process.poll() is not None or time.monotonic() > deadline:
                 return checked_out
             time.sleep(0.05)
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the server so far, all its threads (Linux /proc); None once it is gone."""
+        """User + system CPU time of the server so far, all its threads and worker processes (Linux /proc);
+        None once it is gone."""
+        total, pids = 0, [self.process.pid]
         try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            while pids:
+                pid = pids.pop()
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+                pids += Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         except OSError:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def profile(self, duration: float, rows: int, raw: Path, sample: bool) -> None:
         """One more GET /items/{id} run at c=64 under py-spy (raw stacks into ``raw``); prints and saves a summary."""
@@ -108,9 +122,11 @@ class Server:
         if found is None:
             print("  py-spy is not installed: pip install -r requirements/bench.txt")
             return
-        # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike.
+        # --gil: only the thread holding the GIL, where Python spends CPU, in sync and async servers alike;
+        # --subprocesses: with several workers, they serve, not the process that started them.
         command = [found, "record", f"--pid={self.process.pid}", f"--duration={max(1, round(duration))}", "--rate=250",
-                   "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}"]  # fmt: skip
+                   "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}",
+                   *(["--subprocesses"] if self.app.workers > 1 else [])]  # fmt: skip
         sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wrk(self.base_url, "get", 64, duration, rows)
         _, stderr = sampler.communicate(timeout=60)
@@ -185,6 +201,16 @@ class Measurement:
     pool_checked_out: int | None  # after the run; None: the server did not answer the probe
     sessions_growth: int | None  # pg_stat_database.sessions after minus before (None: SQLite)
     server_cpu_s: float | None = None  # CPU time the server used during the run
+    # The replica rows: SELECTs of items that the primary and the standby executed during the run
+    primary_reads: int | None = None
+    replica_reads: int | None = None
+
+    @property
+    def replica_share(self) -> float | None:
+        """The share of the run's reads that the standby served (None: not a replica row, or no reads)."""
+        if self.primary_reads is None or self.replica_reads is None or not self.primary_reads + self.replica_reads:
+            return None
+        return self.replica_reads / (self.primary_reads + self.replica_reads)
 
     @property
     def stuck(self) -> bool:

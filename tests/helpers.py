@@ -22,6 +22,8 @@ DEFAULT_SLUG = "items_service"
 # Tools installed in the shared environment (hadolint, check-jsonschema, cruft).
 BIN = Path(sys.executable).parent
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The Kubernetes version the manifests are checked against (kubernetes-validate ships its schemas).
+KUBERNETES_VERSION = "1.37.0"
 
 
 def variant_id(answers: Answers) -> str:

@@ -3,7 +3,8 @@
 The numbers themselves are not asserted (the benchmark's report evaluates the targets); these
 tests check that each variant is paired with its minimal app, that a target is called met,
 missed or not measured for the right reasons and with the right margin, that a missing wrk
-is one line saying how to install it, and that `python -m benchmarks.run` serves, loads and reports.
+is one line saying how to install it, and that `python -m benchmarks.run` serves, loads and reports,
+also the replica rows with the share of reads their standby served.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 from helpers import ROOT, run
 
-from benchmarks.apps import RAW, App, all_apps
+from benchmarks.apps import RAW, REPLICA_VARIANT, TWO_WORKERS, WITH_REPLICA, App, all_apps
 from benchmarks.run import README_MARKERS, write_readme
 from benchmarks.serving import BenchRun, Measurement, ServerRecord
 from benchmarks.targets import Target, evaluate
@@ -77,6 +78,27 @@ def test_every_variant_is_compared_with_the_minimal_app_of_its_mode_and_database
         assert (minimal.role, minimal.database) == ("minimal", variant.database)
         assert minimal.target.endswith(dict(variant.answers)["session_mode"])
     assert {RAW, "fastapi+asyncpg", "naive tutorial"} <= set(apps)
+
+
+def test_the_replica_row_is_served_beside_the_same_render_on_the_primary_only() -> None:
+    apps = {app.name: app for app in all_apps(ROOT)}
+    single, replica = apps[REPLICA_VARIANT + TWO_WORKERS], apps[REPLICA_VARIANT + WITH_REPLICA]
+
+    assert (single.standby, replica.standby) == ("idle", "reads")
+    assert single.answers == replica.answers == apps[REPLICA_VARIANT].answers
+    assert single.workers == replica.workers == 2
+    assert replica.baseline == single.name
+    assert replica.group == single.group  # served together, measured in turns
+
+
+def test_replica_share_is_the_standbys_part_of_the_runs_reads() -> None:
+    m = measurement(VARIANT, "get", 16, load(100))
+    assert m.replica_share is None  # not a replica row
+
+    m.primary_reads, m.replica_reads = 250, 750
+    assert m.replica_share == 0.75
+    m.primary_reads, m.replica_reads = 0, 0
+    assert m.replica_share is None  # no reads: no share
 
 
 def test_reads_target_is_met_at_the_minimal_apps_speed_and_missed_below_it_with_the_margin() -> None:
@@ -173,3 +195,41 @@ def test_benchmark_command_reports(tmp_path: Path) -> None:
         assert m["rps"] > 0
         assert m["errors"] == 0
         assert m["pool_checked_out"] == 0
+
+
+def has_server_programs() -> bool:
+    return bool(os.environ.get("PG_BINDIR")) or any(Path("/usr/lib/postgresql").glob("*/bin/pg_basebackup"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed: make bench-deps")
+@pytest.mark.skipif(not has_server_programs(), reason="no PostgreSQL server programs for the primary and standby")
+def test_replica_rows_report_the_share_of_reads_the_standby_served(tmp_path: Path) -> None:
+    """The quick mode's replica rows, end to end: a primary and a standby of the harness's own, the render served
+    with 2 workers on the primary alone and with DATABASE_REPLICA_URL, the same GET load on both."""
+    single, replica = REPLICA_VARIANT + TWO_WORKERS, REPLICA_VARIANT + WITH_REPLICA
+    result = run(
+        [
+            sys.executable, "-m", "benchmarks.run", "--quick", "--servers", f"{single},{replica}",
+            "--workloads", "get", "--concurrency", "16", "--duration", "1", "--warmup", "1", "--rows", "200",
+            "--results-dir", str(tmp_path),
+        ],
+        cwd=ROOT,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    report = next(tmp_path.glob("*-quick.md")).read_text()
+    assert "## Read replica" in report
+    assert f"| {replica} | GET /items/{{id}} | 16 |" in report.split("## Read replica")[1]
+    numbers = json.loads(next(tmp_path.glob("*-quick.json")).read_text())
+    runs = {m["server"]: m for m in numbers["measurements"]}
+    assert set(runs) == {single, replica}
+    for m in runs.values():
+        assert m["rps"] > 0
+        assert m["errors"] == 0
+    assert runs[single]["replica_reads"] == 0
+    assert runs[single]["primary_reads"] > 0
+    assert runs[replica]["replica_reads"] > 0, runs[replica]  # reads reached the standby
+    share = runs[replica]["replica_reads"] / (runs[replica]["replica_reads"] + runs[replica]["primary_reads"])
+    assert share > 0, runs[replica]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import ALL_VARIANTS, BIN, actionlint, answers_for, python_tool, run, variant_params
+from helpers import ALL_VARIANTS, BIN, KUBERNETES_VERSION, actionlint, answers_for, python_tool, run, variant_params
 
 # Each check runs on the renders that have its file; that the others lack it is the
 # MANIFEST test's job (tests/test_generation.py).
@@ -28,8 +28,6 @@ every_render = pytest.mark.parametrize("variant", variant_params(ALL_VARIANTS))
 with_docker = pytest.mark.parametrize("variant", variant_params(WITH_DOCKER))
 with_github_ci = pytest.mark.parametrize("variant", variant_params(WITH_GITHUB_CI))
 with_kubernetes = pytest.mark.parametrize("variant", variant_params(WITH_KUBERNETES))
-# The Kubernetes version the manifests are checked against (kubernetes-validate ships its schemas).
-KUBERNETES_VERSION = "1.37.0"
 
 LICENSE_FIRST_WORDS = {
     "MIT": "MIT License",
@@ -129,8 +127,10 @@ def test_no_secrets_in_the_rendered_project(render: Callable[..., Path], variant
 
 
 def kubernetes_manifests(project: Path) -> dict[str, dict[str, Any]]:
-    """The Kubernetes objects under deploy/kubernetes, by kind (kustomization files left out)."""
-    paths = sorted((project / "deploy" / "kubernetes").rglob("*.yaml"))
+    """The app's Kubernetes objects, by kind: deploy/kubernetes and its migrate/ (kustomization files left out;
+    not the optional pgbouncer/, whose objects have the same kinds)."""
+    deploy = project / "deploy" / "kubernetes"
+    paths = sorted([*deploy.glob("*.yaml"), *deploy.glob("migrate/*.yaml")])
     objects = [yaml.safe_load(path.read_text()) for path in paths if path.name != "kustomization.yaml"]
     return {manifest["kind"]: manifest for manifest in objects}
 
@@ -147,8 +147,10 @@ def test_kubernetes_manifests_pass_strict_validation(render: Callable[..., Path]
         for resource in yaml.safe_load(kustomization.read_text())["resources"]
     }
 
+    examples = {path.resolve() for path in deploy.rglob("secret.example.yaml")}  # Secrets you create, never applied
+
     assert result.returncode == 0, result.stdout + result.stderr
-    assert listed == {Path(path).resolve() for path in manifests} - {deploy / "secret.example.yaml"}
+    assert listed == {Path(path).resolve() for path in manifests} - examples
     assert (deploy / "migrate" / "job.yaml").is_file() == answers_for(variant)["use_alembic"]
 
 

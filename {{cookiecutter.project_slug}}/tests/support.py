@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 {% if has_alembic %}
@@ -221,6 +222,7 @@ class Stopped:
     returncode: int
     seconds_to_exit: float
     log: str
+    in_flight_seen: Any = None  # what ``observe`` returned while every request was in flight
 
 
 def serve_observed_app(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -228,10 +230,18 @@ def serve_observed_app(environment: dict[str, str], log: Path) -> subprocess.Pop
         return subprocess.Popen([sys.executable, "-c", SERVE_OBSERVED_APP], env=environment, stderr=stderr)
 
 
-async def sigterm_while_serving(settings: Settings, log: Path, in_flight: int, seconds: float, **env: str) -> Stopped:
+async def sigterm_while_serving(
+    settings: Settings,
+    log: Path,
+    in_flight: int,
+    seconds: float,
+    observe: Callable[[], Awaitable[Any]] | None = None,
+    **env: str,
+) -> Stopped:
     """Serve with ``python -m``, send SIGTERM while ``in_flight`` requests each hold a pool connection
     for ``seconds``; what followed. The pool has ``in_flight`` connections, so all of them are taken
-    (and /health/ready says so) once every request is in the database."""
+    (and /health/ready says so) once every request is in the database; ``observe()`` runs then,
+    just before the signal."""
     environment = {**os.environ, "DATABASE_URL": settings.database_url, "PORT": "0", "PYTHONPATH": str(TESTS)}
     environment |= {"DB_POOL_SIZE": str(in_flight), **env}
     server = serve_observed_app(environment, log)
@@ -246,6 +256,7 @@ async def sigterm_while_serving(settings: Settings, log: Path, in_flight: int, s
                 return response.status_code == 503 and "connection is in use" in response.json()["detail"]
 
             await wait_until("every request holds a pool connection", all_in_flight)
+            seen = await observe() if observe else None
             server.send_signal(signal.SIGTERM)
             signalled = time.monotonic()
             ready, live = await client.get("/health/ready"), await client.get("/health/live")
@@ -258,4 +269,4 @@ async def sigterm_while_serving(settings: Settings, log: Path, in_flight: int, s
             server.kill()
             server.wait()
     text = await asyncio.to_thread(log.read_text)
-    return Stopped(responses, unfinished, ready, live, returncode, seconds_to_exit, text)
+    return Stopped(responses, unfinished, ready, live, returncode, seconds_to_exit, text, seen)

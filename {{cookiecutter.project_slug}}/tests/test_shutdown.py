@@ -39,8 +39,9 @@ async def test_sigterm_fails_readiness_at_once_and_finishes_every_request_in_fli
 
 
 async def test_requests_that_outlast_shutdown_timeout_are_cancelled(live_database: Settings, tmp_path: Path) -> None:
-    env = {"SHUTDOWN_DELAY": "0.5", "SHUTDOWN_TIMEOUT": "1"}
-    stopped = await sigterm_while_serving(live_database, tmp_path / "stderr.log", 1, 5, **env)
+    stopped = await sigterm_while_serving(
+        live_database, tmp_path / "stderr.log", 1, 5, SHUTDOWN_DELAY="0.5", SHUTDOWN_TIMEOUT="1"
+    )
 
     assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in stopped.log
     assert not any(isinstance(response, Response) and response.status_code == 200 for response in stopped.responses)
