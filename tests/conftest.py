@@ -121,8 +121,28 @@ def check_render_parameters(items: list[pytest.Item]) -> None:
                 raise pytest.UsageError(f"{item.nodeid}: name the parameter that holds a render's answers 'variant'")
 
 
+# Tests that take much longer than the rest, with the seconds each took in a full run on 2 cores
+# (`--durations`), by test function. xdist hands the tests out in the order of the list, so these go
+# first, longest first: the run does not end with one worker on a long test while the other idles.
+LONG_TESTS = {
+    "test_adding_a_resource_by_the_readme_keeps_every_gate_green": 80,
+    "test_adding_a_field_keeps_every_gate_green": 70,
+    "test_readme_quick_start_and_tests_work_in_a_fresh_environment": 65,
+    "test_generated_test_suite_passes": 50,
+    "test_a_newer_python_render_installs_and_passes_on_that_python": 30,
+    "test_uv_sync_then_uv_run_works_and_a_later_sync_keeps_the_dev_tools": 30,
+    "test_mypy_strict_passes": 15,
+}
+
+
+def longest_first(items: list[pytest.Item]) -> None:
+    """Put the LONG_TESTS first, longest first; the rest keep their order (the sort is stable)."""
+    items.sort(key=lambda item: -LONG_TESTS.get(getattr(item, "originalname", item.name), 0))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     check_render_parameters(items)
+    longest_first(items)
     wanted = config.getoption("--variant")
     if wanted is None:
         return
