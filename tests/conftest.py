@@ -69,9 +69,13 @@ def scratch_database(server_url: str) -> Iterator[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Give the run its database prefix (in the xdist controller: the workers inherit it)."""
+    """Give the run its database prefix (in the xdist controller: the workers inherit it), and have
+    xdist hand the tests out one at a time, in the order of the list (see LONG_TESTS), unless told
+    otherwise: by default it gives each worker a quarter of its share at once, consecutive tests."""
     if not hasattr(config, "workerinput"):
         os.environ[DATABASE_PREFIX] = f"test_{os.urandom(4).hex()}_"
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("maxschedchunk") is None:
+        config.option.maxschedchunk = 1
 
 
 def databases_of_this_run(url: str) -> set[str]:
@@ -122,8 +126,9 @@ def check_render_parameters(items: list[pytest.Item]) -> None:
 
 
 # Tests that take much longer than the rest, with the seconds each took in a full run on 2 cores
-# (`--durations`), by test function. xdist hands the tests out in the order of the list, so these go
-# first, longest first: the run does not end with one worker on a long test while the other idles.
+# (`--durations`), by test function. xdist hands the tests out one at a time in the order of the list,
+# so these go first, longest first: the run does not end with one worker on a long test while the
+# other idles.
 LONG_TESTS = {
     "test_adding_a_resource_by_the_readme_keeps_every_gate_green": 80,
     "test_adding_a_field_keeps_every_gate_green": 70,
