@@ -125,10 +125,10 @@ def check_render_parameters(items: list[pytest.Item]) -> None:
                 raise pytest.UsageError(f"{item.nodeid}: name the parameter that holds a render's answers 'variant'")
 
 
-# Tests that take much longer than the rest, with the seconds each took in a full run on 2 cores
-# (`--durations`), by test function. xdist hands the tests out one at a time in the order of the list,
-# so these go first, longest first: the run does not end with one worker on a long test while the
-# other idles.
+# Tests that take much longer than the rest, by test function, with a rough guess of their seconds
+# on 2 cores from `--durations` (only the order matters; under load all of them take longer). xdist
+# hands the tests out one at a time in the order of the list, so these go first, longest first: the
+# run does not end with one worker on a long test while the other idles.
 LONG_TESTS = {
     "test_adding_a_resource_by_the_readme_keeps_every_gate_green": 80,
     "test_adding_a_field_keeps_every_gate_green": 70,
