@@ -69,9 +69,13 @@ def scratch_database(server_url: str) -> Iterator[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Give the run its database prefix (in the xdist controller: the workers inherit it)."""
+    """Give the run its database prefix (in the xdist controller: the workers inherit it), and have
+    xdist hand the tests out one at a time, in the order of the list (see LONG_TESTS), unless told
+    otherwise: by default it gives each worker a quarter of its share at once, consecutive tests."""
     if not hasattr(config, "workerinput"):
         os.environ[DATABASE_PREFIX] = f"test_{os.urandom(4).hex()}_"
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("maxschedchunk") is None:
+        config.option.maxschedchunk = 1
 
 
 def databases_of_this_run(url: str) -> set[str]:
@@ -121,8 +125,29 @@ def check_render_parameters(items: list[pytest.Item]) -> None:
                 raise pytest.UsageError(f"{item.nodeid}: name the parameter that holds a render's answers 'variant'")
 
 
+# Tests that take much longer than the rest, by test function, with a rough guess of their seconds
+# on 2 cores from `--durations` (only the order matters; under load all of them take longer). xdist
+# hands the tests out one at a time in the order of the list, so these go first, longest first: the
+# run does not end with one worker on a long test while the other idles.
+LONG_TESTS = {
+    "test_adding_a_resource_by_the_readme_keeps_every_gate_green": 80,
+    "test_adding_a_field_keeps_every_gate_green": 70,
+    "test_readme_quick_start_and_tests_work_in_a_fresh_environment": 65,
+    "test_generated_test_suite_passes": 50,
+    "test_a_newer_python_render_installs_and_passes_on_that_python": 30,
+    "test_uv_sync_then_uv_run_works_and_a_later_sync_keeps_the_dev_tools": 30,
+    "test_mypy_strict_passes": 15,
+}
+
+
+def longest_first(items: list[pytest.Item]) -> None:
+    """Put the LONG_TESTS first, longest first; the rest keep their order (the sort is stable)."""
+    items.sort(key=lambda item: -LONG_TESTS.get(getattr(item, "originalname", item.name), 0))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     check_render_parameters(items)
+    longest_first(items)
     wanted = config.getoption("--variant")
     if wanted is None:
         return

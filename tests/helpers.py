@@ -86,6 +86,20 @@ def interpreter(version: str) -> str | None:
     return None
 
 
+# uv, from the shared environment. Every virtual environment a test builds is built with uv, but
+# the README's `make install` (tests/test_readme.py): that one render proves that pip installs a
+# project too. uv's own cache is shared (its default, unless UV_CACHE_DIR says otherwise), as pip
+# shares its own: what one test downloaded, the next one reuses.
+UV = str(BIN / "uv")
+
+
+def uv_env(**overrides: str) -> dict[str, str]:
+    """The environment for uv in a test: a fresh shell's PATH, no download of a Python, no progress bars."""
+    env = clean_env(PATH=fresh_path(), UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", **overrides)
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
 def fresh_path() -> str:
     """PATH as a fresh shell has it: no virtual environment on it, neither a project's nor this suite's."""
     entries = os.environ["PATH"].split(os.pathsep)

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ALL_VARIANTS, BIN, DEFAULT_SLUG, answers_for, clean_env, fresh_path, python_tool, variant_params
+from helpers import ALL_VARIANTS, DEFAULT_SLUG, UV, answers_for, python_tool, uv_env, variant_params
 
 pytestmark = pytest.mark.slow
 
-UV = str(BIN / "uv")
 # The render with the most dependencies (asyncpg, SQLAlchemy's asyncio extra, Alembic).
 UV_VARIANTS = [v for v in ALL_VARIANTS if v == {"database": "postgresql", "session_mode": "async"}]
 
@@ -43,14 +42,7 @@ def test_uv_sync_then_uv_run_works_and_a_later_sync_keeps_the_dev_tools(
     tmp_path: Path,
 ) -> None:
     project = shutil.copytree(render(**variant), tmp_path / "project")
-    env = clean_env(
-        PATH=fresh_path(),
-        UV_CACHE_DIR=str(tmp_path / "uv-cache"),
-        UV_PYTHON_DOWNLOADS="never",
-        UV_NO_PROGRESS="1",
-        TEST_DATABASE_URL=server_url,
-    )
-    env.pop("VIRTUAL_ENV", None)
+    env = uv_env(TEST_DATABASE_URL=server_url)
     paths = [DEFAULT_SLUG, "tests", *(["migrations"] if answers_for(variant)["use_alembic"] else [])]
 
     _, sync_seconds = fresh_shell([UV, "sync"], project, env)
