@@ -1,6 +1,10 @@
-{% from "variant.jinja" import is_async, slug, async, Session, sessionmaker with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Session, sessionmaker with context %}
 """Users for tests: added straight to the database (no Argon2 hashing per test), and their access tokens."""
 
+{% if is_async %}
+import asyncio
+{% endif %}
+import uuid
 from functools import cache
 
 {% if is_async %}
@@ -11,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from {{ slug }}.auth import PASSWORDS, access_token
 from {{ slug }}.config import Settings
+from {{ slug }}.db import create_db_engine, create_session_factory
 from {{ slug }}.models import User
 
 PASSWORD = "correct horse battery staple"
@@ -32,3 +37,20 @@ def password_hash() -> str:
 def bearer(settings: Settings, user_id: int) -> dict[str, str]:
     """The Authorization header of a request by the user ``user_id``."""
     return {"Authorization": f"Bearer {access_token(settings, user_id)}"}
+
+
+{{ async }}def committed_user_headers(settings: Settings) -> dict[str, str]:
+    """The Authorization header of a new user committed to ``settings``' database, for a server a test starts."""
+    engine = create_db_engine(settings)
+    user = {{ await }}add_user(create_session_factory(engine), f"client-{uuid.uuid4().hex[:12]}@example.com")
+    {{ await }}engine.dispose()
+    return bearer(settings, user.id)
+
+
+def signed_in(settings: Settings) -> dict[str, str]:
+    """``committed_user_headers``, for code outside the event loop (module fixtures, sync tests)."""
+{% if is_async %}
+    return asyncio.run(committed_user_headers(settings))
+{% else %}
+    return committed_user_headers(settings)
+{% endif %}

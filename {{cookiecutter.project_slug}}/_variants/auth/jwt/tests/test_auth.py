@@ -27,19 +27,20 @@ from {{ slug }}.models import LoginFailure, User
 Factory = {{ sessionmaker }}[{{ Session }}]
 
 
-def claims(settings: Settings, **changes: Any) -> dict[str, Any]:
+def claims(settings: Settings, sub: str, **changes: Any) -> dict[str, Any]:
+    """The claims of a valid access token for the user ``sub``, with ``changes``."""
     now = datetime.now(UTC)
-    valid = {"sub": "1", "iss": settings.jwt_issuer, "iat": now, "exp": now + timedelta(minutes=5), "jti": "x"}
+    valid = {"sub": sub, "iss": settings.jwt_issuer, "iat": now, "exp": now + timedelta(minutes=5), "jti": "x"}
     return {**valid, **changes}
 
 
-def signed(settings: Settings, **changes: Any) -> str:
-    return jwt.encode(claims(settings, **changes), settings.secret_key.get_secret_value(), algorithm="HS256")
+def signed(settings: Settings, sub: str, **changes: Any) -> str:
+    return jwt.encode(claims(settings, sub, **changes), settings.secret_key.get_secret_value(), algorithm="HS256")
 
 
-def tampered(settings: Settings) -> str:
+def tampered(settings: Settings, sub: str) -> str:
     """A valid token with one character of its signature changed."""
-    header, payload, signature = signed(settings).split(".")
+    header, payload, signature = signed(settings, sub).split(".")
     return f"{header}.{payload}.{'B' if signature.startswith('A') else 'A'}{signature[1:]}"
 
 
@@ -184,23 +185,40 @@ async def test_a_login_rehashes_a_password_hashed_with_older_parameters(
     assert auth.PASSWORDS.verify_and_update(PASSWORD, stored) == (True, None)  # the current parameters
 
 
+def without_jti(settings: Settings, sub: str) -> str:
+    token_claims = {key: value for key, value in claims(settings, sub).items() if key != "jti"}
+    return jwt.encode(token_claims, settings.secret_key.get_secret_value(), algorithm="HS256")
+
+
+async def test_a_valid_access_token_is_accepted(
+    anonymous_client: AsyncClient, app: FastAPI, session_factory: Factory
+) -> None:
+    """What the tests below change, one thing each."""
+    user = {{ await }}add_user(session_factory, "ann@example.com")
+    headers = {"Authorization": f"Bearer {signed(app.state.settings, str(user.id))}"}
+
+    assert (await anonymous_client.get("/items/", headers=headers)).status_code == 200
+
+
 @pytest.mark.parametrize(
     "token",
     [
-        pytest.param(lambda s: signed(s, exp=datetime.now(UTC) - timedelta(seconds=1)), id="expired"),
+        pytest.param(lambda s, sub: signed(s, sub, exp=datetime.now(UTC) - timedelta(seconds=1)), id="expired"),
         pytest.param(tampered, id="tampered"),
-        pytest.param(lambda s: jwt.encode(claims(s), None, algorithm="none"), id="alg-none"),
-        pytest.param(lambda s: signed(s, iss="someone-else"), id="wrong-issuer"),
-        pytest.param(lambda s: jwt.encode(claims(s), "another-secret-of-at-least-32-bytes!"), id="other-key"),
-        pytest.param(lambda s: signed(s, sub="not-a-number"), id="bad-subject"),
-        pytest.param(
-            lambda s: jwt.encode({k: v for k, v in claims(s).items() if k != "jti"}, s.secret_key.get_secret_value()),
-            id="no-jti",
-        ),
+        pytest.param(lambda s, sub: jwt.encode(claims(s, sub), None, algorithm="none"), id="alg-none"),
+        pytest.param(lambda s, sub: signed(s, sub, iss="someone-else"), id="wrong-issuer"),
+        pytest.param(lambda s, sub: jwt.encode(claims(s, sub), "another-secret-of-at-least-32-bytes!"), id="other-key"),
+        pytest.param(lambda s, sub: signed(s, "not-a-number"), id="bad-subject"),
+        pytest.param(without_jti, id="no-jti"),
     ],
 )
-async def test_a_bad_access_token_is_401(anonymous_client: AsyncClient, app: FastAPI, token: Any) -> None:
-    response = await anonymous_client.get("/items/", headers={"Authorization": f"Bearer {token(app.state.settings)}"})
+async def test_a_bad_access_token_is_401(
+    anonymous_client: AsyncClient, app: FastAPI, session_factory: Factory, token: Any
+) -> None:
+    user = {{ await }}add_user(session_factory, "ann@example.com")
+    headers = {"Authorization": f"Bearer {token(app.state.settings, str(user.id))}"}
+
+    response = await anonymous_client.get("/items/", headers=headers)
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"

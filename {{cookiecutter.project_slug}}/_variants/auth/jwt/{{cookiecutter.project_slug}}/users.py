@@ -32,7 +32,7 @@ from .models import LoginFailure, RefreshToken, User
 from .schemas import as_utc
 
 # Stored lower-case: one account per address, however it is typed.
-Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$"), AfterValidator(str.lower)]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@ \t\n\r\x00]+@[^@ \t\n\r\x00]+$"), AfterValidator(str.lower)]
 # NIST SP 800-63B: at least 8 characters, long passphrases welcome, no rules about their composition.
 Password = Annotated[str, Field(min_length=8, max_length=1024)]
 
