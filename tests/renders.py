@@ -25,21 +25,25 @@ SESSION_VARIANTS = [
     {"database": database, "session_mode": mode}
     for database, mode in itertools.product(OPTIONS["database"], OPTIONS["session_mode"])
 ]
-# Renders with options turned off: together with SESSION_VARIANTS they cover every
-# pair of values of the file-changing options (tests/test_matrix.py checks this),
-# and each license and Python version.
+# Renders with options turned off (and authentication on): together with SESSION_VARIANTS
+# they cover every pair of values of the file-changing options (tests/test_matrix.py checks
+# this), and each license and Python version.
 # fmt: off
 REDUCED_VARIANTS: list[dict[str, Any]] = [
     {"database": "sqlite", "session_mode": "sync", "use_alembic": False, "use_docker": False, "ci": "none",
-     "metrics": "none", "tracing": "opentelemetry", "license": "Apache-2.0", "python_version": "3.12"},
+     "metrics": "none", "tracing": "opentelemetry", "license": "Apache-2.0", "python_version": "3.12", "auth": "jwt"},
     {"database": "postgresql", "session_mode": "async", "use_alembic": False, "use_docker": False, "ci": "none",
-     "use_kubernetes": True, "license": "BSD-3-Clause", "python_version": "3.13"},
+     "use_kubernetes": True, "license": "BSD-3-Clause", "python_version": "3.13", "auth": "jwt"},
     {"database": "sqlite", "session_mode": "async", "use_alembic": False, "use_docker": True, "ci": "github",
-     "metrics": "none", "tracing": "opentelemetry", "license": "Proprietary"},
+     "metrics": "none", "tracing": "opentelemetry", "license": "Proprietary", "auth": "jwt"},
     {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": False, "ci": "github",
-     "use_kubernetes": True, "metrics": "none"},
+     "use_kubernetes": True, "metrics": "none", "auth": "jwt"},
     {"database": "postgresql", "session_mode": "sync", "use_alembic": True, "use_docker": True, "ci": "none",
      "use_kubernetes": True, "tracing": "opentelemetry", "license": "Apache-2.0"},
+    # Authentication is on in the four above, one per session variant; this one pairs its absence
+    # with the options those turn off.
+    {"database": "sqlite", "session_mode": "sync", "use_alembic": False, "use_docker": False, "ci": "none",
+     "metrics": "none"},
 ]
 # fmt: on
 ALL_VARIANTS = SESSION_VARIANTS + REDUCED_VARIANTS

@@ -13,7 +13,17 @@ import pytest
 from helpers import ALL_VARIANTS, OPTIONS, ROOT, SESSION_VARIANTS, answers_for, python_tool, run, variant_id
 
 # Options that change which files a project has, or what is in them.
-FILE_OPTIONS = ["database", "session_mode", "use_alembic", "use_docker", "use_kubernetes", "ci", "metrics", "tracing"]
+FILE_OPTIONS = [
+    "database",
+    "session_mode",
+    "use_alembic",
+    "use_docker",
+    "use_kubernetes",
+    "ci",
+    "metrics",
+    "tracing",
+    "auth",
+]
 
 
 def values(option: str) -> list[object]:

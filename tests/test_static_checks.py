@@ -147,7 +147,7 @@ def test_kubernetes_manifests_pass_strict_validation(render: Callable[..., Path]
         for resource in yaml.safe_load(kustomization.read_text())["resources"]
     }
 
-    examples = {path.resolve() for path in deploy.rglob("secret.example.yaml")}  # Secrets you create, never applied
+    examples = {path.resolve() for path in deploy.rglob("*.example.yaml")}  # Secrets you create, never applied
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert listed == {Path(path).resolve() for path in manifests} - examples
@@ -171,4 +171,6 @@ def test_pods_drain_before_they_are_killed(render: Callable[..., Path], variant:
     assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert pod["securityContext"]["runAsNonRoot"] is True
-    assert [variable["valueFrom"]["secretKeyRef"]["key"] for variable in container["env"]] == ["DATABASE_URL"]
+    # Secrets come from Secrets: the database URL, and with auth=jwt the key that signs tokens.
+    secrets = [variable["valueFrom"]["secretKeyRef"]["key"] for variable in container["env"]]
+    assert secrets in (["DATABASE_URL"], ["DATABASE_URL", "SECRET_KEY"])

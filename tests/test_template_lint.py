@@ -44,8 +44,8 @@ def test_the_render_list_names_every_tested_render_once() -> None:
     assert [json.loads(entry["variant"]) for entry in matrix] == ALL_VARIANTS
     assert len(set(names)) == len(names)
     assert names[:4] == ["sqlite, sync", "sqlite, async", "postgresql, sync", "postgresql, async"]
-    assert "postgresql, sync, no docker/metrics, kubernetes" in names
-    assert "sqlite, sync, no alembic/docker/ci/metrics, opentelemetry, Apache-2.0, 3.12" in names
+    assert "postgresql, sync, no docker/metrics, kubernetes, jwt" in names
+    assert "sqlite, sync, no alembic/docker/ci/metrics, opentelemetry, Apache-2.0, 3.12, jwt" in names
     for entry in matrix:
         variant = json.loads(entry["variant"])
         assert entry["name"].startswith(f"{variant['database']}, {variant['session_mode']}")

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, contextmanager, has_alembic with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, contextmanager, has_alembic, has_auth with context %}
 """Helpers for tests of the real wiring: the schema, a live app, a real server, the pool."""
 
 import asyncio
@@ -17,17 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+{% if has_auth %}
+from accounts import add_user, bearer
+{% endif %}
 {% if has_alembic %}
 from alembic import command
 from alembic.config import Config
 {% endif %}
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Limits, Response
+from sqlalchemy import Connection, Engine, delete, event
 {% if is_async %}
-from sqlalchemy import Connection, Engine, delete, event
 from sqlalchemy.ext.asyncio import AsyncEngine
-{% else %}
-from sqlalchemy import Connection, Engine, delete, event
 {% endif %}
 
 from {{ slug }}.config import Settings
@@ -75,6 +76,22 @@ def create_schema(connection: Connection) -> None:
 
 
 @asynccontextmanager
+{% if has_auth %}
+async def running(app: FastAPI, user: str | int | None = "owner@example.com") -> AsyncIterator[AsyncClient]:
+    """Run ``app``'s lifespan and yield a client for it, with the access token of ``user``: a new
+    user with that email, or the user with that id (``None``: no token).
+
+    The client gets a 500 response, not the exception, when the app fails.
+    """
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app, raise_app_exceptions=False)
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            if isinstance(user, str):
+                user = ({{ await }}add_user(app.state.session_factory, user)).id
+            if user is not None:
+                client.headers.update(bearer(app.state.settings, user))
+            yield client
+{% else %}
 async def running(app: FastAPI) -> AsyncIterator[AsyncClient]:
     """Run ``app``'s lifespan and yield a client for it.
 
@@ -84,6 +101,7 @@ async def running(app: FastAPI) -> AsyncIterator[AsyncClient]:
         transport = ASGITransport(app, raise_app_exceptions=False)
         async with AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+{% endif %}
 
 
 @contextmanager

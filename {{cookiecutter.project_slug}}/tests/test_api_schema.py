@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug with context %}
+{% from "variant.jinja" import is_async, slug, has_auth with context %}
 """Property-based tests: schemathesis drives the real server with generated requests.
 
 Valid and invalid requests for every operation in the OpenAPI schema go through
@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+{% if has_auth %}
+from accounts import signed_in
+{% endif %}
 from schemathesis import Case, GenerationMode
 from support import delete_committed_rows, serving
 
@@ -31,6 +34,10 @@ schema.config.generation.update(modes=list(GenerationMode), max_examples=EXAMPLE
 # A valid write whose If-Match is not the item's current ETag is refused with 412, as it should be.
 acceptance = schema.config.checks.positive_data_acceptance
 acceptance.expected_statuses = [*acceptance.expected_statuses, "412"]
+{% if has_auth %}
+# Valid credentials that are not a user's, a login throttled after many, registration closed.
+acceptance.expected_statuses = [*acceptance.expected_statuses, "400", "401", "404", "429"]
+{% endif %}
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +52,17 @@ def base_url(live_database: Settings) -> Iterator[str]:
 {% endif %}
 
 
+{% if has_auth %}
+Auth = dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def auth(base_url: str, live_database: Settings) -> Auth:
+    """The Authorization header of a user, whose items the generated requests reach (deleted with them, above)."""
+    return signed_in(live_database)
+
+
+{% endif %}
 @schema.parametrize()
-def test_every_operation_honours_the_schema_without_server_errors(case: Case[Any], base_url: str) -> None:
-    case.call_and_validate(base_url=base_url)
+def test_every_operation_honours_the_schema_without_server_errors(case: Case[Any], base_url: str{{ ", auth: Auth" if has_auth }}) -> None:
+    case.call_and_validate(base_url=base_url{{ ", headers=auth" if has_auth }})

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await with context %}
+{% from "variant.jinja" import is_async, slug, async, await, has_auth with context %}
 """Clients that hang up mid-request, against a real uvicorn server: no connection leaks."""
 
 import asyncio
@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+{% if has_auth %}
+from accounts import committed_user_headers
+{% endif %}
 from fastapi import FastAPI
 from sqlalchemy import text
 from support import checked_out, serving, wait_until
@@ -48,7 +51,12 @@ async def test_clients_hanging_up_mid_request_leak_no_connection(live_app: FastA
                 await wait_until("the request holds a connection", lambda: checked_out(live_app) > 0)
             # the socket is closed here, while the handler still holds its connection
         await wait_until("every connection is back in the pool", lambda: checked_out(live_app) == 0)
+{% if has_auth %}
+        headers = {{ await }}committed_user_headers(live_app.state.settings)
+        async with httpx.AsyncClient(base_url=base_url, headers=headers) as client:
+{% else %}
         async with httpx.AsyncClient(base_url=base_url) as client:
+{% endif %}
             assert (await client.get("/items/")).status_code == 200
 
 
@@ -56,7 +64,12 @@ async def test_many_concurrent_real_clients_return_every_connection(live_app: Fa
     """200 requests over 32 client connections at once."""
     limits = httpx.Limits(max_connections=32)
     with serving(live_app) as base_url:
+{% if has_auth %}
+        headers = {{ await }}committed_user_headers(live_app.state.settings)
+        async with httpx.AsyncClient(base_url=base_url, limits=limits, headers=headers) as client:
+{% else %}
         async with httpx.AsyncClient(base_url=base_url, limits=limits) as client:
+{% endif %}
             item = (await client.post("/items/", json={"title": "Pen"})).json()
             responses = await asyncio.gather(*(client.get(f"/items/{item['id']}") for _ in range(200)))
 

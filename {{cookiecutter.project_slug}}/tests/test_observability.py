@@ -1,4 +1,4 @@
-{% from "variant.jinja" import slug, async with context %}
+{% from "variant.jinja" import slug, async, has_auth with context %}
 """Request ids, log lines and slow statements, as an operator sees them."""
 
 import json
@@ -10,6 +10,9 @@ from urllib.parse import quote, unquote
 
 import httpx
 import pytest
+{% if has_auth %}
+from accounts import signed_in
+{% endif %}
 from fastapi import FastAPI
 from httpx import AsyncClient
 from support import serving_logged
@@ -89,10 +92,18 @@ def serve_and_request(settings: Settings, log: Path, log_format: str) -> dict[st
     with serving_logged(
         settings, log, LOG_FORMAT=log_format, LOG_LEVEL="DEBUG", DB_ECHO="true", DB_SLOW_QUERY_MS="150"
     ) as url:
+{% if has_auth %}
+        signed = signed_in(settings)
+        return {
+            request_id: httpx.request(method, f"{url}{path}", json=body, headers={"X-Request-ID": request_id, **signed})
+            for request_id, (method, path, body) in REQUESTS.items()
+        }
+{% else %}
         return {
             request_id: httpx.request(method, f"{url}{path}", json=body, headers={"X-Request-ID": request_id})
             for request_id, (method, path, body) in REQUESTS.items()
         }
+{% endif %}
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +208,7 @@ def test_with_several_workers_every_process_logs_json(live_database: Settings, t
     log = tmp_path / "stderr.log"
     serve = [sys.executable, "-m", "{{ slug }}"]
     with serving_logged(live_database, log, 2, serve, LOG_FORMAT="json", WEB_CONCURRENCY="2", PORT="0") as url:
-        assert httpx.get(f"{url}/items/").status_code == 200
+        assert httpx.get(f"{url}/items/"{{ ", headers=signed_in(live_database)" if has_auth }}).status_code == 200
 
     records = [json.loads(line) for line in log.read_text().splitlines()]  # every line is JSON
     messages = [record["message"] for record in records]

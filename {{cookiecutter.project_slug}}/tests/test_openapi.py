@@ -1,3 +1,4 @@
+{% from "variant.jinja" import has_auth with context %}
 """The published API: stable operation ids, and documentation pages that work offline."""
 
 import re
@@ -10,6 +11,12 @@ from {{ cookiecutter.project_slug }}.main import create_app
 # Generated clients name their functions after these: changing one breaks client code.
 # A new endpoint adds its id here (the README's "Adding a resource").
 OPERATION_IDS = [
+{% if has_auth %}
+    "auth-log_in",
+    "auth-log_out",
+    "auth-refresh",
+    "auth-register",
+{% endif %}
     "health-health",
     "health-live",
     "health-ready",
@@ -23,6 +30,10 @@ OPERATION_IDS = [
     "notes-delete_note",
     "notes-list_notes",
     "notes-read_note",
+{% if has_auth %}
+    "users-change_password",
+    "users-read_me",
+{% endif %}
 ]
 # Anything that names a host: http://host, https://host or //host.
 OTHER_HOST = re.compile(r"(?:https?:)?//[\w.-]")

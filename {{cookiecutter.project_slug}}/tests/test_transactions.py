@@ -1,4 +1,4 @@
-{% from "variant.jinja" import slug, async, await, Iterator with context %}
+{% from "variant.jinja" import slug, async, await, Iterator, has_auth with context %}
 """Each request is one transaction: all of its writes commit, or none do."""
 
 from collections.abc import {{ Iterator }}
@@ -10,6 +10,9 @@ from sqlalchemy import text
 from support import checked_out
 
 from {{ slug }} import crud
+{% if has_auth %}
+from {{ slug }}.auth import CurrentUser
+{% endif %}
 from {{ slug }}.config import Settings
 from {{ slug }}.db import SessionDep, create_db_engine
 from {{ slug }}.schemas import ItemIn
@@ -19,9 +22,9 @@ async def test_a_request_that_fails_after_writing_leaves_nothing_behind(
     live_app: FastAPI, live_client: AsyncClient
 ) -> None:
     @live_app.post("/items/then-fail")
-    {{ async }}def create_two_items_then_fail(db: SessionDep) -> None:
-        {{ await }}crud.create_item(db, ItemIn(title="first"))
-        {{ await }}crud.create_item(db, ItemIn(title="second"))  # both INSERTs have reached the database
+    {{ async }}def create_two_items_then_fail(db: SessionDep{{ ", user: CurrentUser" if has_auth }}) -> None:
+        {{ await }}crud.create_item(db, {{ "user, " if has_auth }}ItemIn(title="first"))
+        {{ await }}crud.create_item(db, {{ "user, " if has_auth }}ItemIn(title="second"))  # both INSERTs have reached the database
         raise RuntimeError("failure after the writes")
 
     response = await live_client.post("/items/then-fail")
@@ -34,8 +37,8 @@ async def test_a_request_that_fails_after_writing_leaves_nothing_behind(
 
 async def test_the_next_request_after_a_failed_one_works(live_app: FastAPI, live_client: AsyncClient) -> None:
     @live_app.post("/items/fail")
-    {{ async }}def fail(db: SessionDep) -> None:
-        {{ await }}crud.create_item(db, ItemIn(title="doomed"))
+    {{ async }}def fail(db: SessionDep{{ ", user: CurrentUser" if has_auth }}) -> None:
+        {{ await }}crud.create_item(db, {{ "user, " if has_auth }}ItemIn(title="doomed"))
         raise RuntimeError("failure after a write")
 
     assert (await live_client.post("/items/fail")).status_code == 500
@@ -77,8 +80,8 @@ async def test_a_failed_commit_is_an_error_response_not_a_success(live_app: Fast
     """The commit runs before the response is sent, so its failure reaches the client."""
 
     @live_app.post("/items/orphan", status_code=201)
-    {{ async }}def create_item_and_orphan(db: SessionDep) -> None:
-        {{ await }}crud.create_item(db, ItemIn(title="with an orphan"))
+    {{ async }}def create_item_and_orphan(db: SessionDep{{ ", user: CurrentUser" if has_auth }}) -> None:
+        {{ await }}crud.create_item(db, {{ "user, " if has_auth }}ItemIn(title="with an orphan"))
         {{ await }}db.execute(text("INSERT INTO children (parent_id) VALUES (42)"))  # fails only at COMMIT
 
     response = await live_client.post("/items/orphan")

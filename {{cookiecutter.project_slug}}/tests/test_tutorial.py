@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine, Session, sessionmaker, Iterator with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine, Session, sessionmaker, Iterator, has_auth with context %}
 """The FastAPI tutorial's way of testing: override ``get_db`` with sessions on a test engine.
 
 That one override reaches every route, the read-only ones included (their ``get_read_db``
@@ -9,6 +9,9 @@ follows an override of ``get_db``: see ``DependencyOverrides`` in db.py).
 from collections.abc import AsyncIterator
 
 import pytest
+{% if has_auth %}
+from accounts import add_user, bearer
+{% endif %}
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,6 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+{% if has_auth %}
+from accounts import add_user, bearer
+{% endif %}
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from {{ slug }}.db import get_db
 from {{ slug }}.main import app
-from {{ slug }}.models import Item
+from {{ slug }}.models import Item{{ ", User" if has_auth }}
 
 
 @pytest.fixture
@@ -37,11 +43,23 @@ async def client(engine: {{ Engine }}) -> AsyncIterator[AsyncClient]:
             yield db
 
     app.dependency_overrides[get_db] = override_get_db
+{% if has_auth %}
+    # Requests are made by a user, with an access token (tests/accounts.py).
+    user = {{ await }}add_user(TestingSessionLocal, "tutorial@example.com")
+    headers = bearer(app.state.settings, user.id)
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://test", headers=headers) as client:
+        yield client
+    app.dependency_overrides.clear()
+    {{ async }}with engine.begin() as connection:
+        {{ await }}connection.execute(delete(Item))
+        {{ await }}connection.execute(delete(User))
+{% else %}
     async with AsyncClient(transport=ASGITransport(app), base_url="http://test") as client:
         yield client
     app.dependency_overrides.clear()
     {{ async }}with engine.begin() as connection:
         {{ await }}connection.execute(delete(Item))
+{% endif %}
 
 
 async def test_create_item_then_read_it(client: AsyncClient) -> None:

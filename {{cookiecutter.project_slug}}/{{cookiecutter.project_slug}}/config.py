@@ -1,10 +1,10 @@
-{% from "variant.jinja" import is_async, is_pg, slug, driver with context %}
+{% from "variant.jinja" import is_async, is_pg, slug, driver, has_auth with context %}
 """Settings, read from environment variables and from a ``.env`` file."""
 
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, {{ "SecretStr, " if has_auth }}field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -68,6 +68,29 @@ class Settings(BaseSettings):
     max_body_size: int = Field(default=1_048_576, ge=1)
     cors_origins: list[str] = []
     debug: bool = False
+{% if has_auth %}
+    # Signs the access tokens (HS256). Required: the app does not start without it.
+    secret_key: SecretStr = Field(default=SecretStr(""), validate_default=True, repr=False)
+    access_token_minutes: int = Field(default=15, ge=1)
+    refresh_token_days: int = Field(default=30, ge=1)
+    # The access tokens' "iss" claim: a token of another issuer is refused.
+    jwt_issuer: str = "{{ slug }}"
+    # POST /auth/register answers only when true; else create users with the users command (README).
+    auth_open_registration: bool = False
+    # Failed logins allowed per account, and per client address, within the window (seconds); then 429.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window: int = Field(default=900, ge=1)
+
+    @field_validator("secret_key")
+    @classmethod
+    def long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value().encode()) < 32:
+            raise ValueError(
+                "set SECRET_KEY to a random value of at least 32 bytes, "
+                """e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"""
+            )
+        return value
+{% endif %}
 
 {% if is_pg %}
     @field_validator("database_url", "database_replica_url")

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, async, await, Session with context %}
+{% from "variant.jinja" import is_async, async, await, Session, has_auth with context %}
 """Data access for items and their notes. Functions flush but never commit: the request's session does."""
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 {% endif %}
 
 from .listing import Page, expansion, page_of, page_statement
-from .models import Item, Note
+from .models import Item, Note{{ ", User" if has_auth }}
 from .schemas import ItemIn, ItemQuery, NoteIn, NoteQuery, PageQuery
 
 
@@ -23,6 +23,11 @@ from .schemas import ItemIn, ItemQuery, NoteIn, NoteQuery, PageQuery
     Call it first: SQLite then takes its write lock at once (see db.py), so that
     concurrent writers queue; other databases lock the rows they update.
     """
+{% if has_auth %}
+    if session.info.setdefault("writing", False):
+        return  # begun as a write already, by the current-user dependency (auth.py)
+    session.info["writing"] = True
+{% endif %}
     {{ await }}session.connection(execution_options={"write": True})
 
 
@@ -50,8 +55,13 @@ from .schemas import ItemIn, ItemQuery, NoteIn, NoteQuery, PageQuery
     return {{ await }}session.get(Item, item_id, options=options)
 
 
+{% if has_auth %}
+{{ async }}def list_items(session: {{ Session }}, owner: User, query: ItemQuery) -> Page:
+    conditions: list[ColumnElement[bool]] = [Item.owner_id == owner.id]
+{% else %}
 {{ async }}def list_items(session: {{ Session }}, query: ItemQuery) -> Page:
     conditions: list[ColumnElement[bool]] = []
+{% endif %}
     if query.title is not None:
         conditions.append(Item.title == query.title)
     if query.title_contains is not None:
@@ -60,8 +70,13 @@ from .schemas import ItemIn, ItemQuery, NoteIn, NoteQuery, PageQuery
     return {{ await }}fetch_page(session, Item, conditions, query, query.expand)
 
 
+{% if has_auth %}
+{{ async }}def create_item(session: {{ Session }}, owner: User, data: ItemIn) -> Item:
+    item = Item(owner_id=owner.id, **data.model_dump())
+{% else %}
 {{ async }}def create_item(session: {{ Session }}, data: ItemIn) -> Item:
     item = Item(**data.model_dump())
+{% endif %}
     session.add(item)
     {{ await }}session.flush()  # INSERT ... RETURNING fills in the id
     return item
@@ -95,9 +110,16 @@ from .schemas import ItemIn, ItemQuery, NoteIn, NoteQuery, PageQuery
     return note
 
 
+{% if has_auth %}
+{{ async }}def get_note(session: {{ Session }}, owner: User, item_id: int, note_id: int) -> Note | None:
+    """The note, if it is on that item and the item is ``owner``'s."""
+    statement = select(Note).join(Item, Note.item_id == Item.id)
+    return {{ await }}session.scalar(statement.where(Note.id == note_id, Item.id == item_id, Item.owner_id == owner.id))
+{% else %}
 {{ async }}def get_note(session: {{ Session }}, item_id: int, note_id: int) -> Note | None:
     note = {{ await }}session.get(Note, note_id)
     return note if note is not None and note.item_id == item_id else None
+{% endif %}
 
 
 {{ async }}def delete_note(session: {{ Session }}, note: Note) -> None:

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, is_pg, slug, await, sync_engine, has_alembic with context %}
+{% from "variant.jinja" import is_async, is_pg, slug, await, sync_engine, has_alembic, has_auth with context %}
 """The FastAPI application: ``uvicorn {{ slug }}.main:app``."""
 
 import gc
@@ -27,7 +27,7 @@ from .observability import configure_logging, install_observability, observe_eng
 {% if is_pg %}
 from .replica import install_read_replica
 {% endif %}
-from .routes import health, items, notes
+from .routes import {{ "auth, " if has_auth }}health, items, notes{{ ", users" if has_auth }}
 from .shutdown import drain_on_sigterm
 
 
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_observability(app)
     app.include_router(health.router)
     app.include_router(items.router)
-    app.include_router(notes.router)
+    app.include_router(notes.router){{ "\n    app.include_router(auth.router)\n    app.include_router(users.router)" if has_auth }}
     return app
 
 

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, async, await, Session with context %}
+{% from "variant.jinja" import is_async, async, await, Session, has_auth with context %}
 """The /items/ resource."""
 
 from collections.abc import Sequence
@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 {% endif %}
 
 from .. import crud
+{% if has_auth %}
+from ..auth import UNAUTHORIZED, CurrentUser, ReadingUser
+{% endif %}
 from ..db import ReadSessionDep, SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, WRITE_ERRORS, Responses
 from ..listing import PAGE_HEADERS, page_headers
-from ..models import Item
+from ..models import Item{{ ", User" if has_auth }}
 from ..resources import (
     CREATED_TAGGED,
     MERGE_PATCH,
@@ -31,7 +34,7 @@ from ..resources import (
 )
 from ..schemas import Int32Param, ItemExpand, ItemIn, ItemOut, ItemPatch, ItemQuery, ItemWithNotesOut, Problem
 
-router = APIRouter(prefix="/items", tags=["items"], responses=DATABASE_ERRORS)
+router = APIRouter(prefix="/items", tags=["items"], responses=DATABASE_ERRORS{{ " | UNAUTHORIZED" if has_auth }})
 
 NOT_FOUND: Responses = {404: {"model": Problem, "description": "Item not found"}}
 
@@ -50,7 +53,7 @@ def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] |
     return Response(body, media_type="application/json", headers=headers)
 
 
-{{ async }}def get_item_or_404(db: {{ Session }}, item_id: int, expand: str | None = None) -> Item:
+{{ async }}def get_item_or_404(db: {{ Session }}, {{ "owner: User, " if has_auth }}item_id: int, expand: str | None = None) -> Item:
 {% if is_async %}
     # A plain function rather than a dependency: each dependency costs a little on every request.
 {% else %}
@@ -58,7 +61,7 @@ def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] |
     # every request, and a sync one also a trip through the thread pool.
 {% endif %}
     item = {{ await }}crud.get_item(db, item_id, expand)
-    if item is None:
+    if item is None{{ " or item.owner_id != owner.id" if has_auth }}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Item not found")
     return item
 
@@ -69,8 +72,8 @@ def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] |
     response_model=ItemOut,
     responses=CREATED_TAGGED | WRITE_ERRORS | BODY_ERRORS,
 )
-{{ async }}def create_item(data: ItemIn, db: SessionDep, response: Response) -> Item:
-    item = {{ await }}crud.create_item(db, data)
+{{ async }}def create_item(data: ItemIn, db: SessionDep, response: Response{{ ", user: CurrentUser" if has_auth }}) -> Item:
+    item = {{ await }}crud.create_item(db, {{ "user, " if has_auth }}data)
     response.headers["Location"] = router.url_path_for("read_item", item_id=str(item.id))
     response.headers["ETag"] = etag(item.version)
     return item
@@ -78,9 +81,9 @@ def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] |
 
 @router.get("/", response_model=list[MaybeExpanded], responses=PAGE_HEADERS)
 {{ async }}def list_items(
-    db: ReadSessionDep, request: Request, response: Response, query: Annotated[ItemQuery, Query()]
+    db: ReadSessionDep, request: Request, response: Response, query: Annotated[ItemQuery, Query()]{{ ", user: ReadingUser" if has_auth }}
 ) -> Sequence[Item] | Response:
-    page = {{ await }}crud.list_items(db, query)
+    page = {{ await }}crud.list_items(db, {{ "user, " if has_auth }}query)
     headers = page_headers(request, page)
     if query.expand:
         return expanded(EXPANDED_ITEMS, page.rows, headers)
@@ -92,11 +95,14 @@ def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] |
 {{ async }}def read_item(
     item_id: ItemId,
     db: ReadSessionDep,
+{% if has_auth %}
+    user: ReadingUser,
+{% endif %}
     response: Response,
     expand: Annotated[ItemExpand | None, Query(description="Include the item's newest notes")] = None,
     if_none_match: IfNoneMatch = None,
 ) -> Item | Response:
-    item = {{ await }}get_item_or_404(db, item_id, expand)
+    item = {{ await }}get_item_or_404(db, {{ "user, " if has_auth }}item_id, expand)
     if expand:
         return expanded(EXPANDED_ITEM, item)  # no ETag: it tags the item, not the item with its notes
     tag = etag(item.version)
@@ -115,11 +121,14 @@ def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] |
     item_id: ItemId,
     data: ItemIn,
     db: SessionDep,
+{% if has_auth %}
+    user: CurrentUser,
+{% endif %}
     response: Response,
     if_match: IfMatch = None,
 ) -> Item:
     {{ await }}crud.begin_write(db)
-    item = {{ await }}get_item_or_404(db, item_id)
+    item = {{ await }}get_item_or_404(db, {{ "user, " if has_auth }}item_id)
     check_if_match(if_match, etag(item.version), "item")
     item = {{ await }}crud.replace_item(db, item, data)  # UPDATE ... WHERE version = <the version read>
     response.headers["ETag"] = etag(item.version)
@@ -135,12 +144,15 @@ def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] |
     item_id: ItemId,
     patch: Annotated[ItemPatch, Body(media_type=MERGE_PATCH)],
     db: SessionDep,
+{% if has_auth %}
+    user: CurrentUser,
+{% endif %}
     response: Response,
     if_match: IfMatch = None,
 ) -> Item:
     """Change some fields (JSON Merge Patch): the result is validated as a PUT's body is."""
     {{ await }}crud.begin_write(db)
-    item = {{ await }}get_item_or_404(db, item_id)
+    item = {{ await }}get_item_or_404(db, {{ "user, " if has_auth }}item_id)
     data = ItemIn.patched(item, patch)  # an invalid result is a 422 whatever If-Match says, as for PUT
     check_if_match(if_match, etag(item.version), "item")
     item = {{ await }}crud.replace_item(db, item, data)
@@ -155,8 +167,8 @@ def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] |
     response_class=Response,
     responses=NOT_FOUND | PRECONDITION_FAILED | WRITE_ERRORS,
 )
-{{ async }}def delete_item(item_id: ItemId, db: SessionDep, if_match: IfMatch = None) -> None:
+{{ async }}def delete_item(item_id: ItemId, db: SessionDep, {{ "user: CurrentUser, " if has_auth }}if_match: IfMatch = None) -> None:
     {{ await }}crud.begin_write(db)
-    item = {{ await }}get_item_or_404(db, item_id)
+    item = {{ await }}get_item_or_404(db, {{ "user, " if has_auth }}item_id)
     check_if_match(if_match, etag(item.version), "item")
     {{ await }}crud.delete_item(db, item)  # its notes go with it (ON DELETE CASCADE)

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, has_alembic with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, has_alembic, has_auth with context %}
 {% set unreachable_url = "postgresql://postgres@127.0.0.1:9/nowhere" %}
 """Fixtures: a database for the test run, and one rolled-back transaction per test.
 
@@ -18,6 +18,9 @@ from collections.abc import AsyncIterator, Iterator
 {% endif %}
 
 import pytest
+{% if has_auth %}
+from accounts import add_user, bearer
+{% endif %}
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from server_admin import run_admin

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine, has_auth with context %}
 """Lost connections and outages of the PostgreSQL server: 503 while it lasts, then recovery."""
 
 import asyncio
@@ -143,7 +143,7 @@ async def test_health_reports_a_server_that_accepts_no_writes(admin: {{ Engine }
     name = database_name(live_settings)
     {{ await }}run_admin(admin, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
     try:
-        async with running(create_app(live_settings)) as client:  # its connections are new: read-only
+        async with running(create_app(live_settings){{ ", user=None" if has_auth }}) as client:  # its connections are new: read-only
             response = await client.get("/health")
     finally:
         {{ await }}run_admin(admin, f'ALTER DATABASE "{name}" RESET default_transaction_read_only')

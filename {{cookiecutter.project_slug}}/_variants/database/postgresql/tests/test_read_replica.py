@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, has_metrics with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, has_metrics, has_auth with context %}
 """DATABASE_REPLICA_URL: reads on a real streaming replica, read-your-writes, and falling back to the primary.
 
 The tests start a primary and a standby of their own (streaming_replica.py).
@@ -144,9 +144,16 @@ def replica_log(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
     return [(record.levelname, record.getMessage()) for record in caplog.records if record.name == REPLICA_LOGGER]
 
 
+{% if has_auth %}
+def fresh_client(app: FastAPI, first: AsyncClient) -> AsyncClient:
+    """Another client of the running app, without the first one's cookies (with its access token)."""
+    headers = {"Authorization": first.headers["Authorization"]}
+    return AsyncClient(transport=ASGITransport(app), base_url="http://test", headers=headers)
+{% else %}
 def fresh_client(app: FastAPI) -> AsyncClient:
     """Another client of the running app, without the first one's cookies."""
     return AsyncClient(transport=ASGITransport(app), base_url="http://test")
+{% endif %}
 
 
 @needs_servers
@@ -169,7 +176,7 @@ async def test_a_client_reads_its_write_at_once_while_replay_is_paused(
     replica_settings: Settings, standby_admin: {{ Engine }}
 ) -> None:
     app = create_app(replica_settings)
-    async with running(app) as client, fresh_client(app) as other:
+    async with running(app) as client, fresh_client(app{{ ", client" if has_auth }}) as other:
         await replica_in_use(app)
         await pause_replay(standby_admin)
         created = await client.post("/items/", json={"title": "Pen"})
@@ -223,7 +230,7 @@ async def test_a_replica_lagging_past_the_bound_is_skipped(
     replica_settings: Settings, standby_admin: {{ Engine }}, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = with_recovery_routes(create_app(replica_settings.model_copy(update={"db_replica_max_lag": 0.5})))
-    async with running(app) as client, fresh_client(app) as other:
+    async with running(app) as client, fresh_client(app{{ ", client" if has_auth }}) as other:
         await replica_in_use(app)
         await pause_replay(standby_admin)
         with caplog.at_level(logging.INFO, logger=REPLICA_LOGGER):

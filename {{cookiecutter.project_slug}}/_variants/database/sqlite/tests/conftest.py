@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, async, await, has_alembic with context %}
+{% from "variant.jinja" import is_async, async, await, has_alembic, has_auth with context %}
 {% set unreachable_url = "sqlite:////nonexistent-directory/nowhere.db" %}
 """Fixtures: a database for the test run, and one rolled-back transaction per test.
 
@@ -9,16 +9,15 @@ for tests of connection handling (see support.py); what they commit is deleted
 after each test.
 """
 
-{% if is_async %}
-from collections.abc import AsyncIterator
-{% else %}
-from collections.abc import AsyncIterator, Iterator
-{% endif %}
+from collections.abc import AsyncIterator{{ ", Iterator" if not is_async }}
 {% if has_alembic %}
 from pathlib import Path
 {% endif %}
 
 import pytest
+{% if has_auth %}
+from accounts import add_user, bearer
+{% endif %}
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 {% if is_async %}

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import slug, async, await with context %}
+{% from "variant.jinja" import slug, async, await, has_auth with context %}
 """A database file that cannot be written for a while: 503s while it lasts, writes again after it."""
 
 import os
@@ -10,11 +10,14 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+{% if has_auth %}
+from accounts import add_user
+{% endif %}
 from fastapi import FastAPI
 from support import migrate, running
 
 from {{ slug }}.config import Settings
-from {{ slug }}.db import create_db_engine
+from {{ slug }}.db import create_db_engine{{ ", create_session_factory" if has_auth }}
 from {{ slug }}.main import create_app
 
 
@@ -48,6 +51,9 @@ class ReadOnlyFiles:
     path = tmp_path / "app.db"
     engine = create_db_engine(Settings(database_url=f"sqlite:///{path}"))
     {{ await }}migrate(engine)
+{% if has_auth %}
+    {{ await }}add_user(create_session_factory(engine), "reader@example.com")  # id 1, for a file read-only from the start
+{% endif %}
     {{ await }}engine.dispose()
     return path
 
@@ -74,7 +80,7 @@ async def test_writes_are_503_while_the_file_is_read_only_and_work_again_after(
     file_app: FastAPI, read_only: ReadOnlyFiles
 ) -> None:
     read_only.start()
-    async with running(file_app) as client:  # its connection opens the file read-only
+    async with running(file_app{{ ", user=1" if has_auth }}) as client:  # its connection opens the file read-only
         during = [await client.post("/items/", json={"title": "during"}) for _ in range(2)]
         read_only.end()
         after = await client.post("/items/", json={"title": "after"})
@@ -119,7 +125,7 @@ async def test_health_discards_a_connection_opened_while_the_file_was_read_only(
     file_app: FastAPI, read_only: ReadOnlyFiles
 ) -> None:
     read_only.start()
-    async with running(file_app) as client:
+    async with running(file_app{{ ", user=1" if has_auth }}) as client:
         read = await client.get("/items/")  # reads go on, on a connection that opened the file read-only
         read_only.end()
         first = await client.get("/health")  # its write fails on that connection, which is discarded

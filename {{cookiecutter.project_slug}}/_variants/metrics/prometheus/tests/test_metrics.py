@@ -1,4 +1,4 @@
-{% from "variant.jinja" import slug, async with context %}
+{% from "variant.jinja" import slug, async, await, has_auth with context %}
 """GET /metrics: request counts by route template, the pool read at scrape time, pool timeouts."""
 
 from collections.abc import Iterable
@@ -6,6 +6,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+{% if has_auth %}
+from accounts import committed_user_headers
+{% endif %}
 from httpx import AsyncClient
 from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -124,7 +127,12 @@ async def test_workers_share_their_counts_in_multiprocess_mode(live_settings: Se
     shared.mkdir()
     with serving_logged(live_settings, tmp_path / "stderr.log", workers=2, PROMETHEUS_MULTIPROC_DIR=str(shared)) as url:
         # A new connection for each request: whichever worker accepts it answers it.
+{% if has_auth %}
+        signed = {{ await }}committed_user_headers(live_settings)
+        async with AsyncClient(base_url=url, headers={"Connection": "close", **signed}) as client:
+{% else %}
         async with AsyncClient(base_url=url, headers={"Connection": "close"}) as client:
+{% endif %}
             sent = 0
             counts: list[float] = []
             while len(counts) < 2 or 0 in counts:  # until each worker has answered some

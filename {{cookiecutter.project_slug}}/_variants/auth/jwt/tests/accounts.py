@@ -1,0 +1,56 @@
+{% from "variant.jinja" import is_async, slug, async, await, Session, sessionmaker with context %}
+"""Users for tests: added straight to the database (no Argon2 hashing per test), and their access tokens."""
+
+{% if is_async %}
+import asyncio
+{% endif %}
+import uuid
+from functools import cache
+
+{% if is_async %}
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+{% else %}
+from sqlalchemy.orm import Session, sessionmaker
+{% endif %}
+
+from {{ slug }}.auth import PASSWORDS, access_token
+from {{ slug }}.config import Settings
+from {{ slug }}.db import create_db_engine, create_session_factory
+from {{ slug }}.models import User
+
+PASSWORD = "correct horse battery staple"
+
+
+@cache
+def password_hash() -> str:
+    return PASSWORDS.hash(PASSWORD)
+
+
+{{ async }}def add_user(factory: {{ sessionmaker }}[{{ Session }}], email: str, *, is_active: bool = True) -> User:
+    """A user whose password is ``PASSWORD``, committed by a session of ``factory``."""
+    {{ async }}with factory.begin() as session:
+        user = User(email=email, password_hash=password_hash(), is_active=is_active)
+        session.add(user)
+    return user
+
+
+def bearer(settings: Settings, user_id: int) -> dict[str, str]:
+    """The Authorization header of a request by the user ``user_id``."""
+    return {"Authorization": f"Bearer {access_token(settings, user_id)}"}
+
+
+{{ async }}def committed_user_headers(settings: Settings) -> dict[str, str]:
+    """The Authorization header of a new user committed to ``settings``' database, for a server a test starts."""
+    engine = create_db_engine(settings)
+    user = {{ await }}add_user(create_session_factory(engine), f"client-{uuid.uuid4().hex[:12]}@example.com")
+    {{ await }}engine.dispose()
+    return bearer(settings, user.id)
+
+
+def signed_in(settings: Settings) -> dict[str, str]:
+    """``committed_user_headers``, for code outside the event loop (module fixtures, sync tests)."""
+{% if is_async %}
+    return asyncio.run(committed_user_headers(settings))
+{% else %}
+    return committed_user_headers(settings)
+{% endif %}
