@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, async, await, Session with context %}
+{% from "variant.jinja" import is_async, is_sqlite, async, await, Session with context %}
 """Passwords, access tokens and refresh tokens, and the dependencies that find the request's user.
 
 Access tokens are JWTs signed with SECRET_KEY (HS256), short-lived and never stored; the user
@@ -126,8 +126,8 @@ BearerToken = Annotated[str, Depends(bearer_token)]
 {{ async }}def current_user(request: Request, token: BearerToken, db: SessionDep) -> User:
     """The request's user, loaded with the session the handler writes with (the request's only one).
 
-    The transaction begins as a write (crud.begin_write) before the user is read: SQLite takes
-    its write lock at BEGIN, and later calls of begin_write in the handler find it begun.
+    The transaction begins as a write (crud.begin_write) before the user is read, so later
+    calls of begin_write in the handler find it begun{{ "; SQLite takes its write lock at BEGIN" if is_sqlite }}.
     """
     user_id = user_id_of(request.app.state.settings, token)
     {{ await }}begin_write(db)
