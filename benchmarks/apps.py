@@ -17,12 +17,15 @@ WITHOUT_METRICS = " without metrics"  # that row's name after the variant's
 # DATABASE_REPLICA_URL: what sending the reads to the replica changes.
 REPLICA_VARIANT = "postgresql/async"
 TWO_WORKERS, WITH_REPLICA = " 2 workers", " 2 workers with replica"
+# Also rendered with auth=jwt and served in its group: every request carries a bearer token (auth.py).
+AUTH_VARIANT, WITH_AUTH = "postgresql/async", " with auth"
 
 
 @dataclass(frozen=True)
 class App:
     name: str  # row label in the report
-    role: str  # "variant", "minimal", "floor", "tutorial" or "overhead" (a variant with an option off)
+    role: str  # "variant", "minimal", "floor", "tutorial", "overhead" (a variant with an option off), "auth",
+    # "single database" or "replica"
     database: str  # "postgresql" | "sqlite"
     target: str  # the app's import string ({package}: a variant's rendered package)
     scheme: str  # the URL scheme (SQLAlchemy driver) it is given
@@ -35,11 +38,16 @@ class App:
     # On the harness's own primary with a streaming standby: "idle" (the app uses the primary only) or
     # "reads" (DATABASE_REPLICA_URL: its read-only sessions go to the standby); None: on the PostgreSQL at PG_URL.
     standby: str | None = None
-    baseline: str | None = None  # a replica row's same app without the replica, served and measured beside it
+    baseline: str | None = None  # a replica or auth row's same app without it, served and measured beside it
 
     @property
     def label(self) -> str:
         return self.name.replace("/", "-").replace(" ", "-")
+
+    @property
+    def auth(self) -> bool:
+        """Rendered with auth=jwt: its /items routes need a bearer token."""
+        return ("auth", "jwt") in self.answers
 
     @property
     def group(self) -> str:
@@ -69,6 +77,10 @@ def all_apps(template: Path) -> list[App]:
             about = "the rendered project, metrics=none"
             apps.append(replace(variant, name=variant.name + WITHOUT_METRICS, role="overhead", about=about,
                                 answers=off, variant=variant.name))  # fmt: skip
+        if variant.name == AUTH_VARIANT:
+            with_auth = (*answers, ("auth", "jwt"))
+            apps.append(replace(variant, name=variant.name + WITH_AUTH, role="auth", baseline=variant.name,
+                                about="the rendered project, auth=jwt", answers=with_auth))  # fmt: skip
         if variant.name == REPLICA_VARIANT:
             single = replace(variant, name=variant.name + TWO_WORKERS, role="single database", minimal=None,
                              about="the rendered project, 2 workers, on the primary only", workers=2,

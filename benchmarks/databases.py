@@ -7,19 +7,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import column, create_engine, insert, table, text
 from sqlalchemy.engine import make_url
 
 from tools.serving import free_port
 
-from .handwritten import Base, Item
+from .handwritten import Base
 from .serving import require
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")  # may create databases
@@ -82,18 +82,22 @@ class Postgres:
             self.connection.execute(DROP.format(name))
 
 
-def seed(project: Path | None, url: str, app_url: str, rows: int) -> float:
+def seed(project: Path | None, url: str, app_env: dict[str, str], rows: int,
+         owner: Callable[[], int] | None = None) -> float:  # fmt: skip
     """Create the items table and fill it; seconds taken. A rendered ``project`` gets its tables from its
-    migrations, run with the app's own URL (the schema its lifespan checks), the others from handwritten's."""
+    migrations, run with the app's own settings (its URL: the schema its lifespan checks), the others from
+    handwritten's.
+    ``owner``, once the tables exist, makes the user who owns the items (an auth row's) and gives their id."""
     started, engine = time.monotonic(), create_engine(url)
     if project:
         migrate = [sys.executable, "-m", "alembic", "upgrade", "head"]
-        subprocess.run(migrate, cwd=project, env={**os.environ, "DATABASE_URL": app_url}, check=True, timeout=300)
+        subprocess.run(migrate, cwd=project, env={**os.environ, **app_env}, check=True, timeout=300)
     else:
         Base.metadata.create_all(engine)
+    owned = {"owner_id": owner()} if owner else {}
     with engine.begin() as connection:
-        items = [{"title": f"item {n}", "description": DESCRIPTION} for n in range(1, rows + 1)]
-        connection.execute(insert(Item), items)
+        items = [{"title": f"item {n}", "description": DESCRIPTION, **owned} for n in range(1, rows + 1)]
+        connection.execute(insert(table("items", *map(column, items[0]))), items)
         connection.execute(text("ANALYZE items"))
     engine.dispose()
     return time.monotonic() - started

@@ -23,6 +23,12 @@ measured in turns; only the "with replica" row has DATABASE_REPLICA_URL. Reads: 
 server executed during the run (pg_stat_statements on each); replica share = on the replica / both."""
 
 
+AUTH_NOTES = """\
+The same render with auth=jwt, served beside the one without auth and measured in turns. Its items belong to
+one user, made with the render's users command; every request carries that user's access token
+(Authorization: Bearer, from POST /auth/token), so each is one JWT check and one more statement (the user)."""
+
+
 def headline(run: BenchRun) -> int:
     concurrencies = {m.concurrency for m in run.measurements}
     return 64 if 64 in concurrencies else max(concurrencies, default=0)
@@ -65,7 +71,7 @@ def summary(run: BenchRun) -> str:
 def run_row(run: BenchRun, m: Measurement) -> list[str]:
     """One run's cells in the "Every run" table (also the progress line)."""
     minimal = run.find(run.server(m.server).app.minimal, m.workload, m.concurrency)
-    errors = "0" if not m.errors else f"**{m.errors}** ({m.timeouts} timeouts)"
+    errors = "0" if not m.errors else f"**{m.errors}** ({m.non2xx} non-2xx, {m.timeouts} timeouts)"
     return [
         m.server, WORKLOADS[m.workload], str(m.concurrency), f"{m.rps:,.0f}", f"{m.p50_ms:.1f}", f"{m.p99_ms:.1f}",
         errors + (f" **stuck** ({m.requests} answered)" if m.stuck else ""), _ratio(m, minimal),
@@ -112,6 +118,23 @@ def replica(run: BenchRun) -> str:
                    "reads on replica", "replica share"], rows)  # fmt: skip
 
 
+def auth(run: BenchRun) -> str:
+    """Each auth row's runs beside its render without auth, measured in the same turns."""
+    workloads, names = list(WORKLOADS), [server.app.name for server in run.servers]
+    runs = sorted((m for m in run.measurements if run.server(m.server).app.auth),
+                  key=lambda m: (workloads.index(m.workload), m.concurrency, names.index(m.server)))  # fmt: skip
+    rows = []
+    for m in runs:
+        without = run.find(run.server(m.server).app.baseline, m.workload, m.concurrency)
+        rows.append([m.server, WORKLOADS[m.workload], str(m.concurrency), _rps(without),
+                     "-" if without is None else f"{without.p99_ms:.1f}", _cpu(without), _rps(m), f"{m.p99_ms:.1f}",
+                     _cpu(m), _ratio(m, without), _ratio(m, without, "p99_ms"), str(m.errors),
+                     str(m.non2xx)])  # fmt: skip
+    return _table(["server", "workload", "c", "without auth: req/s", "p99 ms", "CPU ms/req", "with auth: req/s",
+                   "p99 ms", "CPU ms/req", "/ without auth", "p99 / without auth", "errors", "non-2xx"],
+                  rows)  # fmt: skip
+
+
 def markdown(run: BenchRun, targets: list[Target]) -> str:
     settings = "\n".join(f"- {key}: {value}" for key, value in run.meta.items())
     marks = {True: "[x] met", False: "[ ] MISSED", None: "[-] not measured"}
@@ -121,6 +144,7 @@ def markdown(run: BenchRun, targets: list[Target]) -> str:
         f"## Summary at c={headline(run)}", summary(run), "## Targets (measured, not asserted)", checklist,
         "## Every run", every_run(run),
         *(["## Read replica", replica(run), REPLICA_NOTES] if any(s.app.standby for s in run.servers) else []),
+        *(["## Authentication", auth(run), AUTH_NOTES] if any(s.app.auth for s in run.servers) else []),
         "## Servers", servers(run), "## Notes", NOTES,
     ]) + "\n"  # fmt: skip
 

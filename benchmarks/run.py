@@ -23,11 +23,12 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-from . import report, serving
+from . import auth, report, serving
 from .apps import App, all_apps, render
 from .databases import Postgres, StreamingPair, pgbouncer, seed, streaming_pair
 from .serving import REPO_ROOT, WORKLOADS, BenchRun, Measurement, Server, ServerRecord, wrk
@@ -132,9 +133,11 @@ class Bench:
             else:
                 path = self.workdir / f"{app.label}.db"
                 seed_url, url = f"sqlite:///{path}", f"{app.scheme}:///{path}"
-            record.seed_s = seed(project, seed_url, url, args.rows)
+            settings = {"DATABASE_URL": url, **(auth.SETTINGS if app.auth else {})}  # also its migrations'
+            owner = partial(auth.create_user, project, url) if project and app.auth else None
+            record.seed_s = seed(project, seed_url, settings, args.rows, owner)
             first = self.sessions(app)
-            env = {"BENCH_APP": app.target.format(package=project and project.name), "DATABASE_URL": url,
+            env = {"BENCH_APP": app.target.format(package=project and project.name), **settings,
                    "DB_POOL_SIZE": str(args.pool_size), "BENCH_FACTORY": "1" if app.factory else ""}  # fmt: skip
             if project:  # no log line per request, like uvicorn's --no-access-log for every app
                 env |= {"LOG_LEVEL": "WARNING", "DB_PGBOUNCER": "true" if pg_port else "false"}
@@ -144,9 +147,11 @@ class Bench:
             server = Server(app, project or REPO_ROOT, env, self.workdir / f"{app.label}.log")
             record.startup_s = server.start()
             stack.callback(server.stop)
+            if app.auth:
+                server.token = auth.access_token(server.base_url)
             record.pool = server.pool()
             print(f"== {app.name}: ready in {record.startup_s:.1f}s, seeded in {record.seed_s:.1f}s; {record.pool}")
-            wrk(server.base_url, "get", max(args.concurrency), args.warmup, args.rows)
+            wrk(server.base_url, "get", max(args.concurrency), args.warmup, args.rows, server.token)
             yield server
             if app.name in args.profile:
                 raw = args.results_dir / f"{self.stamp}-profile-{app.label}.txt"
@@ -170,7 +175,7 @@ class Bench:
             server.start()
             self.run.server(name).restarts += 1
         sessions, cpu, reads = self.sessions(server.app), server.cpu_seconds(), self.reads(server.app)
-        figures = wrk(server.base_url, workload, c, args.duration, args.rows)
+        figures = wrk(server.base_url, workload, c, args.duration, args.rows, server.token)
         cpu_after, checked_out = server.cpu_seconds(), server.wait_pool_idle()
         growth = _change(sessions, self.sessions(server.app))
         m = Measurement(name, workload, c, **figures, pool_checked_out=checked_out, sessions_growth=growth,

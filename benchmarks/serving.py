@@ -27,7 +27,8 @@ WORKLOADS = {"get": "GET /items/{id}", "list": "GET /items/?limit=20", "create":
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>.*?)(?::\d+)?\)$")  # py-spy's "function (path/file.py:123)"
 _LIBRARY_ROOT = re.compile(r"site-packages/|/lib/python3\.\d+/")
 # Settings of the apps and uvicorn: the harness passes the ones it means, none from the shell.
-_CONFIG_PREFIXES = ("DATABASE_URL", "DB_", "THREAD_POOL_SIZE", "UVICORN_", "BENCH_", "MAX_BODY_SIZE", "CORS_")
+_CONFIG_PREFIXES = ("DATABASE_URL", "DB_", "THREAD_POOL_SIZE", "UVICORN_", "BENCH_", "MAX_BODY_SIZE", "CORS_",
+                    "SECRET_KEY", "ACCESS_TOKEN_", "AUTH_")  # fmt: skip
 
 
 def require(command: str, package: str) -> str:
@@ -38,11 +39,14 @@ def require(command: str, package: str) -> str:
     return found
 
 
-def wrk(base_url: str, workload: str, connections: int, duration: float, max_id: int) -> dict[str, Any]:
-    """One closed-loop wrk run (one thread) of ``workload``: its figures, named as Measurement's fields."""
+def wrk(base_url: str, workload: str, connections: int, duration: float, max_id: int,
+        token: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """One closed-loop wrk run (one thread) of ``workload``, every request with ``token`` as its bearer token if
+    given: its figures, named as Measurement's fields."""
     command = ["taskset", "-c", LOAD_CPUS, require("wrk", "wrk"), "--threads=1", f"--connections={connections}",
                f"--duration={max(1, round(duration))}s", f"--timeout={REQUEST_TIMEOUT}s",
-               f"--script={Path(__file__).parent / 'workload.lua'}", base_url, "--", workload, str(max_id)]  # fmt: skip
+               f"--script={Path(__file__).parent / 'workload.lua'}", base_url, "--", workload, str(max_id),
+               *([token] if token else [])]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     for line in done.stdout.splitlines():
         if line.startswith("WRK_RESULT "):  # printed by workload.lua
@@ -51,7 +55,7 @@ def wrk(base_url: str, workload: str, connections: int, duration: float, max_id:
             errors = r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
             return {"requests": r["requests"], "duration_s": duration_s, "rps": r["requests"] / duration_s,
                     "p50_ms": r["p50_us"] / 1e3, "p99_ms": r["p99_us"] / 1e3, "errors": errors,
-                    "timeouts": r["timeout"]}  # fmt: skip
+                    "non2xx": r["non2xx"], "timeouts": r["timeout"]}  # fmt: skip
     raise RuntimeError(f"wrk printed no result (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
@@ -63,6 +67,7 @@ class Server:
         self.app, self.cwd, self.log = app, cwd, log
         clean = {key: value for key, value in os.environ.items() if not key.startswith(_CONFIG_PREFIXES)}
         self.env = {**clean, "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", **env}
+        self.token: str | None = None  # an auth row's access token, sent with every request wrk makes
 
     def start(self) -> float:
         """Start uvicorn; seconds until the pool probe answered (uvicorn answers once the app's lifespan started)."""
@@ -128,7 +133,7 @@ class Server:
                    "--format=raw", "--full-filenames", "--nonblocking", "--gil", f"--output={raw}",
                    *(["--subprocesses"] if self.app.workers > 1 else [])]  # fmt: skip
         sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wrk(self.base_url, "get", 64, duration, rows)
+        wrk(self.base_url, "get", 64, duration, rows, self.token)
         _, stderr = sampler.communicate(timeout=60)
         self.wait_pool_idle()
         if not raw.exists():
@@ -197,6 +202,7 @@ class Measurement:
     p50_ms: float
     p99_ms: float
     errors: int  # non-2xx responses, socket errors and timeouts
+    non2xx: int  # of which non-2xx responses (an auth row's 401s: a request without its token)
     timeouts: int  # no answer within REQUEST_TIMEOUT
     pool_checked_out: int | None  # after the run; None: the server did not answer the probe
     sessions_growth: int | None  # pg_stat_database.sessions after minus before (None: SQLite)

@@ -1,7 +1,8 @@
 -- Request generator and reporter for wrk:
---   wrk -s workload.lua <base url> -- <workload> <max id>
+--   wrk -s workload.lua <base url> -- <workload> <max id> [<access token>]
 -- Workloads: get (GET /items/{id}), list (GET /items/?limit=20&skip=N),
 -- create (POST /items/), mix (90% reads: 60 get + 30 list; 10% create).
+-- With an access token every request carries "Authorization: Bearer <token>".
 -- done() prints one line, "WRK_RESULT {json}", that benchmarks/serving.py parses.
 
 local threads = {}
@@ -52,6 +53,10 @@ local generate = get_item
 function init(args)
   workload = args[1] or workload
   max_id = tonumber(args[2]) or max_id
+  if args[3] then -- wrk.format uses wrk.headers only when given no headers: json_headers gets it too
+    wrk.headers["Authorization"] = "Bearer " .. args[3]
+    json_headers["Authorization"] = "Bearer " .. args[3]
+  end
   generate = generators[workload]
   if generate == nil then
     error("unknown workload: " .. workload)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from helpers import ROOT, run
 
-from benchmarks.apps import RAW, REPLICA_VARIANT, TWO_WORKERS, WITH_REPLICA, App, all_apps
+from benchmarks.apps import AUTH_VARIANT, RAW, REPLICA_VARIANT, TWO_WORKERS, WITH_AUTH, WITH_REPLICA, App, all_apps
 from benchmarks.run import README_MARKERS, write_readme
 from benchmarks.serving import BenchRun, Measurement, ServerRecord
 from benchmarks.targets import Target, evaluate
@@ -31,7 +31,7 @@ VARIANT, MINIMAL = "postgresql/async", "minimal postgresql/async"
 def load(rps: float, *, p99_ms: float = 10.0, errors: int = 0) -> dict[str, Any]:
     """wrk's figures for a 10 s run at ``rps``."""
     return {"requests": int(rps * 10), "duration_s": 10.0, "rps": rps, "p50_ms": 5.0, "p99_ms": p99_ms,
-            "errors": errors, "timeouts": 0}  # fmt: skip
+            "errors": errors, "non2xx": errors, "timeouts": 0}  # fmt: skip
 
 
 def measurement(server: str, workload: str, c: int, figures: dict[str, Any]) -> Measurement:
@@ -89,6 +89,16 @@ def test_the_replica_row_is_served_beside_the_same_render_on_the_primary_only() 
     assert single.workers == replica.workers == 2
     assert replica.baseline == single.name
     assert replica.group == single.group  # served together, measured in turns
+
+
+def test_the_auth_row_is_the_same_render_with_auth_served_beside_it() -> None:
+    apps = {app.name: app for app in all_apps(ROOT)}
+    without, with_auth = apps[AUTH_VARIANT], apps[AUTH_VARIANT + WITH_AUTH]
+
+    assert dict(with_auth.answers) == {**dict(without.answers), "auth": "jwt"}
+    assert (with_auth.auth, without.auth) == (True, False)
+    assert with_auth.baseline == without.name
+    assert with_auth.group == without.group  # served together, measured in turns
 
 
 def test_replica_share_is_the_standbys_part_of_the_runs_reads() -> None:
@@ -233,3 +243,33 @@ def test_replica_rows_report_the_share_of_reads_the_standby_served(tmp_path: Pat
     assert runs[replica]["replica_reads"] > 0, runs[replica]  # reads reached the standby
     share = runs[replica]["replica_reads"] / (runs[replica]["replica_reads"] + runs[replica]["primary_reads"])
     assert share > 0, runs[replica]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed: make bench-deps")
+def test_auth_row_sends_the_bearer_token_and_reports_its_cost(tmp_path: Path) -> None:
+    """The quick mode's auth row beside the same render without auth, end to end: the user made by the render's
+    users command owns the seeded items, and every request of every workload carries its access token (without it
+    each is a 401, and one that is not theirs a 404: both non-2xx)."""
+    with_auth = AUTH_VARIANT + WITH_AUTH
+    result = run(
+        [
+            sys.executable, "-m", "benchmarks.run", "--quick", "--servers", f"{AUTH_VARIANT},{with_auth}",
+            "--workloads", "get,list,create", "--concurrency", "16", "--duration", "1", "--warmup", "0.5",
+            "--rows", "200", "--results-dir", str(tmp_path),
+        ],
+        cwd=ROOT,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    report = next(tmp_path.glob("*-quick.md")).read_text()
+    assert f"| {with_auth} | GET /items/{{id}} | 16 |" in report.split("## Authentication")[1]
+    assert f"[x] met: {with_auth}: 0 errors" in report
+    numbers = json.loads(next(tmp_path.glob("*-quick.json")).read_text())
+    runs = {(m["server"], m["workload"]): m for m in numbers["measurements"]}
+    assert set(runs) == {(server, workload) for server in (AUTH_VARIANT, with_auth)
+                         for workload in ("get", "list", "create")}  # fmt: skip
+    for key, m in runs.items():
+        assert m["rps"] > 0, key
+        assert (m["errors"], m["non2xx"]) == (0, 0), (key, m)
