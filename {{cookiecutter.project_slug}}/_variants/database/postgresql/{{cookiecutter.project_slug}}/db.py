@@ -38,6 +38,7 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
         "timeout": settings.db_connect_timeout,
         "server_settings": {"application_name": APPLICATION_NAME},
     }
+    options: dict[str, Any] = {}
     if settings.db_pgbouncer:
         # PgBouncer (transaction pooling) may run each transaction on another server
         # connection, so no prepared statement may be reused across transactions:
@@ -47,6 +48,9 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
             "prepared_statement_cache_size": 0,
             "prepared_statement_name_func": lambda: f"__asyncpg_{uuid4()}__",
         }
+        # asyncpg prepares a statement and runs it in two round trips, which outside a
+        # transaction may reach two server connections: reads keep a transaction too.
+        options["reads_in_transactions"] = True
 {% else %}
     connect_args: dict[str, Any] = {
         "connect_timeout": settings.db_connect_timeout,
@@ -72,6 +76,9 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
         hide_parameters=True,
         pool_pre_ping=settings.db_pool_pre_ping,
         connect_args=connect_args,
+{% if is_async %}
+        execution_options=options,
+{% endif %}
         **pooling,
     )
     discard_closed_connections(engine{{ sync_engine }})
