@@ -36,6 +36,7 @@ from helpers import (
 )
 from sqlalchemy.engine import make_url
 
+from benchmarks import auth
 from tools.serving import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.slow
@@ -82,7 +83,8 @@ def test_the_component_assembles_into_valid_manifests(
     assert {kind for kind, _ in objects} >= {"Deployment", "Service", "ConfigMap"}
     assert objects["ConfigMap", name]["data"]["DB_PGBOUNCER"] == "true"
     (app,) = objects["Deployment", name]["spec"]["template"]["spec"]["containers"]
-    assert [env["valueFrom"]["secretKeyRef"]["key"] for env in app["env"]] == ["POOLED_DATABASE_URL"]
+    from_secrets = {env["name"]: env["valueFrom"]["secretKeyRef"]["key"] for env in app["env"]}
+    assert from_secrets["DATABASE_URL"] == "POOLED_DATABASE_URL"
     assert "pool_mode = transaction" in objects["ConfigMap", f"{name}-pgbouncer"]["data"]["pgbouncer.ini"]
     pgbouncer = objects["Deployment", f"{name}-pgbouncer"]["spec"]["template"]["spec"]
     assert pgbouncer["securityContext"]["runAsNonRoot"] is True
@@ -137,11 +139,14 @@ def test_app_serves_concurrent_writes_and_reads_through_the_components_pgbouncer
     render: Callable[..., Path], variant: dict[str, Any], pgbouncer: str, scratch_database: str
 ) -> None:
     project = render(**variant)
+    with_auth = answers_for(variant)["auth"] == "jwt"
+    auth_settings = auth.SETTINGS if with_auth else {}
     if (project / "alembic.ini").exists():  # the migration Job: to PostgreSQL directly
-        migrated = run(python_tool("alembic", "upgrade", "head"), project, DATABASE_URL=scratch_database)
+        migrate = python_tool("alembic", "upgrade", "head")
+        migrated = run(migrate, project, DATABASE_URL=scratch_database, **auth_settings)
         assert migrated.returncode == 0, migrated.stderr
     pooled = make_url(pgbouncer).set(drivername=DRIVERS[variant["session_mode"]])
-    env = clean_env(DATABASE_URL=pooled.render_as_string(hide_password=False), **app_settings(project))
+    env = clean_env(DATABASE_URL=pooled.render_as_string(hide_password=False), **app_settings(project), **auth_settings)
     port = free_port()
     server = subprocess.Popen(
         python_tool("uvicorn", f"{DEFAULT_SLUG}.main:app", "--host", "127.0.0.1", "--port", str(port)),
@@ -154,7 +159,11 @@ def test_app_serves_concurrent_writes_and_reads_through_the_components_pgbouncer
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base_url, server, timeout=30)
-        with httpx.Client(base_url=base_url, timeout=10) as client:
+        headers = {}
+        if with_auth:  # the items are a user's: log in as one, through PgBouncer too
+            auth.create_user(project, scratch_database)
+            headers["Authorization"] = f"Bearer {auth.access_token(base_url)}"
+        with httpx.Client(base_url=base_url, timeout=10, headers=headers) as client:
 
             def write_then_read(n: int) -> tuple[int, int]:
                 created = client.post("/items/", json={"title": f"item {n}"})
