@@ -1,5 +1,6 @@
 """The report: a summary table (also the README's), the targets, every run with its checks, and a chart."""
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from .apps import RAW
@@ -82,9 +83,14 @@ def run_row(run: BenchRun, m: Measurement) -> list[str]:
     ]  # fmt: skip
 
 
-def every_run(run: BenchRun) -> str:
+def _in_order(run: BenchRun, measurements: Iterable[Measurement]) -> list[Measurement]:
+    """By workload (as WORKLOADS lists them), then concurrency, then server (as the run lists them)."""
     workloads, names = list(WORKLOADS), [server.app.name for server in run.servers]
-    runs = sorted(run.measurements, key=lambda m: (workloads.index(m.workload), m.concurrency, names.index(m.server)))
+    return sorted(measurements, key=lambda m: (workloads.index(m.workload), m.concurrency, names.index(m.server)))
+
+
+def every_run(run: BenchRun) -> str:
+    runs = _in_order(run, run.measurements)
     return _table(["server", "workload", "c", "req/s", "p50 ms", "p99 ms", "errors", "/ minimal", "p99 / minimal",
                    "/ raw", "server CPU", "CPU ms/req", "pool out after", "pg sessions +"],
                   [run_row(run, m) for m in runs])  # fmt: skip
@@ -105,9 +111,7 @@ def _share(m: Measurement) -> str:
 
 def replica(run: BenchRun) -> str:
     """The rows served on the harness's primary and standby, each beside its single-database row."""
-    workloads, names = list(WORKLOADS), [server.app.name for server in run.servers]
-    runs = sorted((m for m in run.measurements if run.server(m.server).app.standby),
-                  key=lambda m: (workloads.index(m.workload), m.concurrency, names.index(m.server)))  # fmt: skip
+    runs = _in_order(run, (m for m in run.measurements if run.server(m.server).app.standby))
     rows = []
     for m in runs:
         baseline = run.find(run.server(m.server).app.baseline, m.workload, m.concurrency)
@@ -120,9 +124,7 @@ def replica(run: BenchRun) -> str:
 
 def auth(run: BenchRun) -> str:
     """Each auth row's runs beside its render without auth, measured in the same turns."""
-    workloads, names = list(WORKLOADS), [server.app.name for server in run.servers]
-    runs = sorted((m for m in run.measurements if run.server(m.server).app.auth),
-                  key=lambda m: (workloads.index(m.workload), m.concurrency, names.index(m.server)))  # fmt: skip
+    runs = _in_order(run, (m for m in run.measurements if run.server(m.server).app.auth))
     rows = []
     for m in runs:
         without = run.find(run.server(m.server).app.baseline, m.workload, m.concurrency)
