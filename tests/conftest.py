@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from helpers import ALL_VARIANTS, DEFAULT_SERVER_URL, ROOT
+from helpers import ALL_VARIANTS, DEFAULT_SERVER_URL
 from sqlalchemy.engine import make_url
-
-# The hooks and the Jinja extension are plain modules; tests import their functions.
-sys.path[:0] = [str(ROOT / "hooks"), str(ROOT)]
 
 # Every database this run creates on the server starts with the run's own prefix, which the
 # rendered suites read from this variable: the check for databases left behind looks at this

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from renders import ALL_VARIANTS, OPTIONS, REDUCED_VARIANTS, ROOT, SESSION_VARIANTS, Answers, answers_for
+
+from tools.serving import free_port, wait_until_healthy
 
 __all__ = ["ALL_VARIANTS", "OPTIONS", "REDUCED_VARIANTS", "ROOT", "SESSION_VARIANTS", "answers_for"]
 
@@ -125,3 +131,34 @@ def passed_every_gate(project: Path, server_url: str, tmp_path: Path, mypy_cache
     )
     assert_ok(suite, "the render's test suite")
     return [line for line in suite.stdout.splitlines() if line.startswith("PASSED ")]
+
+
+@dataclass
+class Served:
+    """A render served by uvicorn: where it answers, and once it has stopped, what it printed and its exit code."""
+
+    base_url: str
+    log: str = ""
+    returncode: int | None = None
+
+
+@contextmanager
+def served_render(project: Path, env: dict[str, str]) -> Iterator[Served]:
+    """``uvicorn <package>.main:app`` of ``project`` on a free port, yielded once healthy; stopped with SIGINT."""
+    port = free_port()
+    server = subprocess.Popen(
+        python_tool("uvicorn", f"{DEFAULT_SLUG}.main:app", "--host", "127.0.0.1", "--port", str(port)),
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    served = Served(f"http://127.0.0.1:{port}")
+    try:
+        wait_until_healthy(served.base_url, server, timeout=30)
+        yield served
+    finally:
+        server.send_signal(signal.SIGINT)
+        served.log = server.communicate(timeout=30)[0]
+        served.returncode = server.returncode

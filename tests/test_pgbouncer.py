@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -32,12 +31,13 @@ from helpers import (
     clean_env,
     python_tool,
     run,
+    served_render,
     variant_params,
 )
 from sqlalchemy.engine import make_url
 
 from benchmarks import auth
-from tools.serving import free_port, wait_until_healthy
+from tools.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -147,23 +147,12 @@ def test_app_serves_concurrent_writes_and_reads_through_the_components_pgbouncer
         assert migrated.returncode == 0, migrated.stderr
     pooled = make_url(pgbouncer).set(drivername=DRIVERS[variant["session_mode"]])
     env = clean_env(DATABASE_URL=pooled.render_as_string(hide_password=False), **app_settings(project), **auth_settings)
-    port = free_port()
-    server = subprocess.Popen(
-        python_tool("uvicorn", f"{DEFAULT_SLUG}.main:app", "--host", "127.0.0.1", "--port", str(port)),
-        cwd=project,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, server, timeout=30)
+    with served_render(project, env) as server:
         headers = {}
         if with_auth:  # the items are a user's: log in as one, through PgBouncer too
             auth.create_user(project, scratch_database)
-            headers["Authorization"] = f"Bearer {auth.access_token(base_url)}"
-        with httpx.Client(base_url=base_url, timeout=10, headers=headers) as client:
+            headers["Authorization"] = f"Bearer {auth.access_token(server.base_url)}"
+        with httpx.Client(base_url=server.base_url, timeout=10, headers=headers) as client:
 
             def write_then_read(n: int) -> tuple[int, int]:
                 created = client.post("/items/", json={"title": f"item {n}"})
@@ -173,10 +162,7 @@ def test_app_serves_concurrent_writes_and_reads_through_the_components_pgbouncer
             with ThreadPoolExecutor(16) as pool:
                 statuses = list(pool.map(write_then_read, range(200)))
             listed = client.get("/items/", params={"limit": 100})
-    finally:
-        server.send_signal(signal.SIGINT)
-        log = server.communicate(timeout=30)[0]
 
-    assert statuses == [(201, 200)] * 200, log[-3000:]
+    assert statuses == [(201, 200)] * 200, server.log[-3000:]
     assert (listed.status_code, len(listed.json())) == (200, 100)
-    assert "Traceback" not in log, log[-3000:]
+    assert "Traceback" not in server.log, server.log[-3000:]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,9 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import DEFAULT_SLUG, SESSION_VARIANTS, clean_env, python_tool, variant_params
-
-from tools.serving import free_port, wait_until_healthy
+from helpers import SESSION_VARIANTS, clean_env, python_tool, served_render, variant_params
 
 pytestmark = pytest.mark.slow
 
@@ -43,26 +40,14 @@ def served(
             check=False,
         )
         assert migrate.returncode == 0, migrate.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        python_tool("uvicorn", f"{DEFAULT_SLUG}.main:app", "--host", "127.0.0.1", "--port", str(port)),
-        cwd=project,
-        env=clean_env(DATABASE_URL=database_url),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, server, timeout=30)
-        with httpx.Client(base_url=base_url, timeout=10) as client:
-            yield client
-    finally:
-        server.send_signal(signal.SIGINT)
-        log = server.communicate(timeout=30)[0]
-    assert server.returncode == 0, log
-    assert "Application shutdown complete" in log
-    assert "Traceback" not in log, log
+    with (
+        served_render(project, clean_env(DATABASE_URL=database_url)) as server,
+        httpx.Client(base_url=server.base_url, timeout=10) as client,
+    ):
+        yield client
+    assert server.returncode == 0, server.log
+    assert "Application shutdown complete" in server.log
+    assert "Traceback" not in server.log, server.log
 
 
 def test_served_app_honours_the_item_contract(served: httpx.Client) -> None:
