@@ -38,10 +38,13 @@ def stored_versions(connection: Connection) -> frozenset[str]:
     return frozenset(connection.scalars(STORED_VERSIONS))
 
 
-def unknown(scripts: ScriptDirectory, revisions: frozenset[str]) -> list[str]:
-    """Which of ``revisions`` the migrations do not have."""
+def unknown_here(current: frozenset[str]) -> list[str]:
+    """Which of the database's revisions this code's migrations do not have: a newer release applied them."""
+    if (found := migrations()) is None:
+        return []
+    scripts, _ = found
     missing = []
-    for revision in sorted(revisions):
+    for revision in sorted(current):
         try:
             scripts.revision_map.get_revision(revision)
         except RevisionError:
@@ -49,16 +52,8 @@ def unknown(scripts: ScriptDirectory, revisions: frozenset[str]) -> list[str]:
     return missing
 
 
-def revisions_unknown_here(connection: Connection) -> list[str]:
-    """The revisions the database is at that this code's migrations do not have: a newer release applied them."""
-    if (found := migrations()) is None:
-        return []
-    scripts, _ = found
-    return unknown(scripts, stored_versions(connection))
-
-
-def schema_problem(connection: Connection) -> str | None:
-    """Why this code cannot serve on the database's schema (migrations it has are not applied), or None.
+def problem_with(current: frozenset[str]) -> str | None:
+    """Why this code cannot serve on a database at revisions ``current`` (migrations it has are not applied), or None.
 
     A database ahead of the code is no problem: during a rollout the newer release's migrations
     run first and this release's instances serve on until they are replaced, which works because
@@ -67,25 +62,28 @@ def schema_problem(connection: Connection) -> str | None:
     if (found := migrations()) is None:
         return None
     scripts, heads = found
-    current = stored_versions(connection)
-    if current == heads or unknown(scripts, current):
+    if current == heads or unknown_here(current):
         return None
     pending = [script.revision for script in scripts.iterate_revisions(tuple(heads), tuple(current) or "base")]
     return f"migrations not applied: {', '.join(reversed(pending))}; run `make migrate` (alembic upgrade head)"
+
+
+def schema_problem(connection: Connection) -> str | None:
+    """Why this code cannot serve on the database's schema, or None (see problem_with)."""
+    return problem_with(stored_versions(connection))
 
 
 {{ async }}def check_at_startup(app: FastAPI) -> None:
     """Log an error when the database lacks this code's migrations (/health answers 503 until it has them)."""
     try:
         {{ async }}with app.state.engine.connect() as connection:
-            problem = {{ "await connection.run_sync(schema_problem)" if is_async else "schema_problem(connection)" }}
-            newer = {{ "await connection.run_sync(revisions_unknown_here)" if is_async else "revisions_unknown_here(connection)" }}
+            current = {{ "await connection.run_sync(stored_versions)" if is_async else "stored_versions(connection)" }}
     except (SQLAlchemyError, OSError):
         logger.warning("Could not check the database schema version at startup", exc_info=True)
         return
-    if problem is not None:
+    if (problem := problem_with(current)) is not None:
         logger.error("The database schema is out of date: %s", problem)
-    elif newer:
+    elif newer := unknown_here(current):
         logger.warning(
             "The database is at revision %s, which this code does not have: a newer release migrated it; serving on",
             ", ".join(newer),
