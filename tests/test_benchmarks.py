@@ -177,20 +177,21 @@ def test_missing_wrk_is_one_line_saying_how_to_install_it(tmp_path: Path) -> Non
     assert result.stderr == "wrk is not installed: apt-get update && apt-get install -y wrk\n"
 
 
+def benchmark(results: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m benchmarks.run`` with ``args``: one-second runs on 200 rows, results in ``results``."""
+    command = [sys.executable, "-m", "benchmarks.run", *args, "--duration", "1", "--rows", "200",
+               "--results-dir", str(results)]  # fmt: skip
+    result = run(command, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed: make bench-deps")
 def test_benchmark_command_reports(tmp_path: Path) -> None:
     """A tiny run on SQLite: a variant beside its minimal app, no PostgreSQL needed."""
-    result = run(
-        [
-            sys.executable, "-m", "benchmarks.run", "--servers", "minimal sqlite/sync,sqlite/sync",
-            "--workloads", "get,create", "--concurrency", "4,16", "--duration", "1", "--warmup", "0.5",
-            "--rows", "200", "--results-dir", str(tmp_path),
-        ],
-        cwd=ROOT,
-        timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = benchmark(tmp_path, "--servers", "minimal sqlite/sync,sqlite/sync", "--workloads", "get,create",
+                       "--concurrency", "4,16", "--warmup", "0.5")  # fmt: skip
 
     report = next(tmp_path.glob("*-full.md")).read_text()
     assert "| **sqlite/sync** (rendered) |" in report
@@ -218,16 +219,8 @@ def test_replica_rows_report_the_share_of_reads_the_standby_served(tmp_path: Pat
     """The quick mode's replica rows, end to end: a primary and a standby of the harness's own, the render served
     with 2 workers on the primary alone and with DATABASE_REPLICA_URL, the same GET load on both."""
     single, replica = REPLICA_VARIANT + TWO_WORKERS, REPLICA_VARIANT + WITH_REPLICA
-    result = run(
-        [
-            sys.executable, "-m", "benchmarks.run", "--quick", "--servers", f"{single},{replica}",
-            "--workloads", "get", "--concurrency", "16", "--duration", "1", "--warmup", "1", "--rows", "200",
-            "--results-dir", str(tmp_path),
-        ],
-        cwd=ROOT,
-        timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    benchmark(tmp_path, "--quick", "--servers", f"{single},{replica}", "--workloads", "get", "--concurrency", "16",
+              "--warmup", "1")  # fmt: skip
 
     report = next(tmp_path.glob("*-quick.md")).read_text()
     assert "## Read replica" in report
@@ -252,16 +245,8 @@ def test_auth_row_sends_the_bearer_token_and_reports_its_cost(tmp_path: Path) ->
     users command owns the seeded items, and every request of every workload carries its access token (without it
     each is a 401, and one that is not theirs a 404: both non-2xx)."""
     with_auth = AUTH_VARIANT + WITH_AUTH
-    result = run(
-        [
-            sys.executable, "-m", "benchmarks.run", "--quick", "--servers", f"{AUTH_VARIANT},{with_auth}",
-            "--workloads", "get,list,create", "--concurrency", "16", "--duration", "1", "--warmup", "0.5",
-            "--rows", "200", "--results-dir", str(tmp_path),
-        ],
-        cwd=ROOT,
-        timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    benchmark(tmp_path, "--quick", "--servers", f"{AUTH_VARIANT},{with_auth}", "--workloads", "get,list,create",
+              "--concurrency", "16", "--warmup", "0.5")  # fmt: skip
 
     report = next(tmp_path.glob("*-quick.md")).read_text()
     assert f"| {with_auth} | GET /items/{{id}} | 16 |" in report.split("## Authentication")[1]
