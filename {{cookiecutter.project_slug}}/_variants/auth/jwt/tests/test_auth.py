@@ -268,6 +268,23 @@ async def test_reusing_a_rotated_refresh_token_revokes_its_family(
     assert (await refresh(anonymous_client, other_login)).status_code == 200  # another login's family is not
 
 
+async def test_a_deactivated_users_refresh_token_is_refused(
+    anonymous_client: AsyncClient, session_factory: Factory
+) -> None:
+    {{ await }}add_user(session_factory, "ann@example.com")
+    refresh_token = (await tokens(anonymous_client, "ann@example.com"))["refresh_token"]
+    {{ async }}with session_factory.begin() as session:
+        user = {{ await }}session.scalar(select(User).where(User.email == "ann@example.com"))
+        assert user is not None
+        user.is_active = False
+
+    response = await refresh(anonymous_client, refresh_token)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "The user is unknown or deactivated"}
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
 async def test_an_unknown_refresh_token_is_401(anonymous_client: AsyncClient) -> None:
     assert (await refresh(anonymous_client, "not-a-token-we-issued")).status_code == 401
 

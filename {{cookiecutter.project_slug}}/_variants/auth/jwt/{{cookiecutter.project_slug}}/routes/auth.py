@@ -16,7 +16,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict
 
 from .. import crud, users
-from ..auth import access_token, check_password
+from ..auth import access_token, active_user, check_password
 from ..config import Settings
 from ..db import SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, WRITE_ERRORS, Responses
@@ -126,9 +126,7 @@ def tokens(settings: Settings, user_id: int, refresh_token: str, now: datetime) 
         logger.warning("a rotated refresh token was used again: its family is revoked (user %s)", stored.user_id)
         {{ await }}users.revoke_family(db, stored.family, now)
         return refused("The refresh token is invalid, expired or revoked")
-    user = {{ await }}db.get(User, stored.user_id)
-    if user is None or not user.is_active:
-        return refused("The user is unknown or deactivated")
+    user = {{ await }}active_user(db, stored.user_id)  # a 401 if deactivated; nothing is written yet
     stored.used_at = now
     refresh_token = {{ await }}users.issue_refresh_token(db, settings, user.id, now, stored.family)
     return tokens(settings, user.id, refresh_token, now)
