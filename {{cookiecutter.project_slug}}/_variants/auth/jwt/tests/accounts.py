@@ -39,18 +39,19 @@ def bearer(settings: Settings, user_id: int) -> dict[str, str]:
     return {"Authorization": f"Bearer {access_token(settings, user_id)}"}
 
 
-{{ async }}def committed_user_headers(settings: Settings) -> dict[str, str]:
+{{ async }}def committed_user_headers(settings: Settings, email: str | None = None) -> dict[str, str]:
     """The Authorization header of a new user committed to ``settings``' database, for a server a test starts."""
     engine = create_db_engine(settings)
-    user = {{ await }}add_user(create_session_factory(engine), f"client-{uuid.uuid4().hex[:12]}@example.com")
+    email = email or f"client-{uuid.uuid4().hex[:12]}@example.com"
+    user = {{ await }}add_user(create_session_factory(engine), email)
     {{ await }}engine.dispose()
     return bearer(settings, user.id)
 
 
-def signed_in(settings: Settings) -> dict[str, str]:
+def signed_in(settings: Settings, email: str | None = None) -> dict[str, str]:
     """``committed_user_headers``, for code outside the event loop (module fixtures, sync tests)."""
 {% if is_async %}
-    return asyncio.run(committed_user_headers(settings))
+    return asyncio.run(committed_user_headers(settings, email))
 {% else %}
-    return committed_user_headers(settings)
+    return committed_user_headers(settings, email)
 {% endif %}
