@@ -1,6 +1,8 @@
 {% from "variant.jinja" import slug, async, await, Session, sessionmaker, is_async with context %}
 """Registration, login, access tokens, refresh-token rotation, logout and password changes."""
 
+import statistics
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -146,6 +148,26 @@ async def test_an_unknown_email_is_checked_against_a_dummy_hash(
 
     assert response.status_code == 401
     assert verified == [auth.dummy_hash()]
+
+
+@pytest.mark.slow
+async def test_an_unknown_email_takes_as_long_as_a_wrong_password(
+    app: FastAPI, anonymous_client: AsyncClient, session_factory: Factory
+) -> None:
+    """Timed: a login's response time does not tell whether the email has an account."""
+    app.state.settings = app.state.settings.model_copy(update={"login_max_failures": 100})
+    {{ await }}add_user(session_factory, "ann@example.com")
+    auth.dummy_hash()  # made once per process, at the first unknown email
+    seconds: dict[str, list[float]] = {"ann@example.com": [], "nobody@example.com": []}
+    for _ in range(5):
+        for email, taken in seconds.items():
+            start = time.perf_counter()
+            response = await log_in(anonymous_client, email, "wrong password")
+            taken.append(time.perf_counter() - start)
+            assert response.status_code == 401
+
+    known, unknown = (statistics.median(taken) for taken in seconds.values())
+    assert 0.5 < unknown / known < 2, f"unknown email: {unknown * 1000:.1f} ms, wrong password: {known * 1000:.1f} ms"
 
 
 async def test_a_deactivated_user_cannot_log_in(anonymous_client: AsyncClient, session_factory: Factory) -> None:
