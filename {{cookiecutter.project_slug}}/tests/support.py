@@ -188,7 +188,7 @@ def serving_logged(
     cwd: Path = TESTS.parent,
     **env: str,
 ) -> Iterator[str]:
-    """Serve tests/observed_app.py with the uvicorn command, its stderr in ``log``; yield its base URL.
+    """Serve tests/observed_app.py with the uvicorn command, its stderr and stdout in ``log``; yield its base URL.
 
     Settings come from the environment, as in production: ``settings``' database, and ``env``
     (and from a ``.env`` file in ``cwd``). ``command`` serves instead (and must start ``workers`` workers).
@@ -196,8 +196,8 @@ def serving_logged(
     environment = {**os.environ, "DATABASE_URL": settings.database_url, **env}
     app = ["observed_app:app", "--app-dir", str(TESTS)]
     command = command or [sys.executable, "-m", "uvicorn", *app, "--port", "0", "--workers", str(workers)]
-    with log.open("w") as stderr:
-        server = subprocess.Popen(command, env=environment, stderr=stderr, cwd=cwd)
+    with log.open("w") as output:
+        server = subprocess.Popen(command, env=environment, stdout=output, stderr=output, cwd=cwd)
     try:
         yield started(server, log, workers)
     finally:

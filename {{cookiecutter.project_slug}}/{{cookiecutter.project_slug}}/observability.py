@@ -97,6 +97,9 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
+            # DB_ECHO: SQLAlchemy logs each statement at INFO, through the handler above (the engine's
+            # own echo=True would add a handler on stdout, writing each statement twice).
+            "sqlalchemy.engine": {"level": "INFO" if settings.db_echo else "NOTSET"},
         },
     }
 

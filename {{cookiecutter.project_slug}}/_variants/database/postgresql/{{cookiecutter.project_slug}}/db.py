@@ -71,8 +71,7 @@ def create_db_engine(settings: Settings) -> {{ Engine }}:
         pooling = {"poolclass": NullPool}  # a connection per request, e.g. when PgBouncer pools them
     engine = {{ create_engine }}(
         settings.database_url,
-        echo=settings.db_echo,
-        # Errors and echoed statements show the SQL, never the values bound to it: the requests' data.
+        # Errors and logged statements (DB_ECHO) show the SQL, never the values bound to it: the requests' data.
         hide_parameters=True,
         pool_pre_ping=settings.db_pool_pre_ping,
         connect_args=connect_args,

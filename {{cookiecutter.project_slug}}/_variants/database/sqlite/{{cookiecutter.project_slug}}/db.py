@@ -34,8 +34,7 @@ READS: dict[str, Any] = {NO_BEGIN: True}
 def create_db_engine(settings: Settings) -> {{ Engine }}:
     """Create the engine, which owns the process's connection pool."""
     options: dict[str, Any] = {
-        "echo": settings.db_echo,
-        # Errors and echoed statements show the SQL, never the values bound to it: the requests' data.
+        # Errors and logged statements (DB_ECHO) show the SQL, never the values bound to it: the requests' data.
         "hide_parameters": True,
         "connect_args": {"check_same_thread": False},
     }
