@@ -58,6 +58,34 @@ async def test_a_patch_whose_result_is_invalid_is_422_and_changes_nothing(
     assert (await client.get(f"/items/{item['id']}")).json() == item
 
 
+@pytest.mark.parametrize(
+    "content_type", ["application/merge-patch+json; charset=utf-8", "APPLICATION/JSON"], ids=["parameter", "case"]
+)
+async def test_patch_takes_its_formats_with_parameters_and_in_any_case(client: AsyncClient, content_type: str) -> None:
+    item = await create_item(client, "Pen")
+
+    response = await client.patch(
+        f"/items/{item['id']}", content=b'{"title": "Pencil"}', headers={"Content-Type": content_type}
+    )
+
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+async def test_a_patch_in_another_format_is_415_naming_those_it_takes(
+    client: AsyncClient, content_type: str | None
+) -> None:
+    item = await create_item(client, "Pen")
+    headers = {"Content-Type": content_type} if content_type else {}
+
+    response = await client.patch(f"/items/{item['id']}", content=b'{"title": "Pencil"}', headers=headers)
+
+    assert response.status_code == 415
+    assert response.headers["accept-patch"] == "application/merge-patch+json, application/json"
+    assert response.json() == {"detail": "A PATCH body is application/merge-patch+json or application/json"}
+    assert (await client.get(f"/items/{item['id']}")).json() == item
+
+
 async def test_patch_honours_if_match(client: AsyncClient) -> None:
     item = await create_item(client, "Pen")
     url = f"/items/{item['id']}"

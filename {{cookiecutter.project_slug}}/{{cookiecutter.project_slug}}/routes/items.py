@@ -26,6 +26,8 @@ from ..resources import (
     NOT_MODIFIED,
     PRECONDITION_FAILED,
     TAGGED,
+    TAKES_MERGE_PATCH,
+    UNSUPPORTED_PATCH,
     IfMatch,
     IfNoneMatch,
     check_if_match,
@@ -138,7 +140,8 @@ def expanded(adapter: TypeAdapter[Any], value: object, headers: dict[str, str] |
 @router.patch(
     "/{item_id}",
     response_model=ItemOut,
-    responses=TAGGED | NOT_FOUND | PRECONDITION_FAILED | WRITE_ERRORS | BODY_ERRORS,
+    responses=TAGGED | NOT_FOUND | PRECONDITION_FAILED | WRITE_ERRORS | BODY_ERRORS | UNSUPPORTED_PATCH,
+    dependencies=[TAKES_MERGE_PATCH],
 )
 {{ async }}def update_item(
     item_id: ItemId,
