@@ -18,7 +18,7 @@ from .config import Settings, get_settings
 {% if is_async %}
 from .connection_queue import ConnectionQueue
 {% endif %}
-from .db import DependencyOverrides, create_db_engine, create_read_session_factory, create_session_factory
+from .db import create_db_engine
 from .errors import install_error_handlers
 {% if not has_alembic %}
 from .models import Base
@@ -28,6 +28,7 @@ from .observability import configure_logging, install_observability, observe_eng
 from .replica import install_read_replica
 {% endif %}
 from .routes import {{ "auth, " if has_auth }}health, items, notes{{ ", users" if has_auth }}
+from .sessions import DependencyOverrides, create_read_session_factory, create_session_factory
 from .shutdown import drain_on_sigterm
 
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 from sqlalchemy.pool import QueuePool
 
-from ..db import get_read_session_factory, why_writes_fail
+from ..db import why_writes_fail
 from ..errors import DATABASE_ERRORS, RETRY_AFTER
 {% if has_alembic %}
 from ..schema_version import schema_problem
 {% endif %}
 from ..schemas import Health
+from ..sessions import get_read_session_factory
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)

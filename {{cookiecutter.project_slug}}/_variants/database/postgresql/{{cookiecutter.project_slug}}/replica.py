@@ -44,11 +44,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Settings
 {% endif %}
-from .db import READS, create_db_engine, create_read_session_factory
+from .db import READS, create_db_engine
 {% if has_metrics %}
 from .metrics import count_replica_fallbacks
 {% endif %}
 from .observability import slow_statement_logger, time_statements
+from .sessions import create_read_session_factory
 
 logger = logging.getLogger(__name__)
 

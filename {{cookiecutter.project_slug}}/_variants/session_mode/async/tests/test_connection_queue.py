@@ -9,11 +9,9 @@ from support import running, wait_until
 
 from {{ slug }}.config import Settings
 from {{ slug }}.connection_queue import ConnectionQueue
-from {{ slug }}.db import (
-    create_db_engine,
-    create_read_session_factory,
-)
+from {{ slug }}.db import create_db_engine
 from {{ slug }}.main import create_app
+from {{ slug }}.sessions import create_read_session_factory
 
 
 def one_connection(settings: Settings, **changes: object) -> Settings:
