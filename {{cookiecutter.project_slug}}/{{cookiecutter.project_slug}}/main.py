@@ -36,18 +36,20 @@ from .shutdown import drain_on_sigterm
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the connection pool at startup and close it at shutdown."""
     settings: Settings = app.state.settings
-{% if is_async %}
-    # Requests wait for the pool's connections in arrival order (see connection_queue.py).
-    app.state.connection_queue = ConnectionQueue(settings)
-{% else %}
-    # Sync handlers run in worker threads; size them above the connection pool.
-    to_thread.current_default_thread_limiter().total_tokens = settings.thread_pool_size
-{% endif %}
     engine = create_db_engine(settings)
     app.state.engine = engine
     observe_engine(app, engine{{ sync_engine }})
+{% if is_async %}
+    # Requests wait for the pool's connections in arrival order (see connection_queue.py).
+    queue = ConnectionQueue(settings)
+    app.state.session_factory = queue.sessions(create_session_factory(engine))
+    app.state.read_session_factory = queue.sessions(create_read_session_factory(engine))
+{% else %}
     app.state.session_factory = create_session_factory(engine)
     app.state.read_session_factory = create_read_session_factory(engine)
+    # Sync handlers run in worker threads; size them above the connection pool.
+    to_thread.current_default_thread_limiter().total_tokens = settings.thread_pool_size
+{% endif %}
     try:
 {% if has_alembic %}
         # The schema comes from migrations: run `alembic upgrade head` before starting.

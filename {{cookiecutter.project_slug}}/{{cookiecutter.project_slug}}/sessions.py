@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, is_pg, async, await, in_turn, Engine, Session, sessionmaker, Iterator with context %}
+{% from "variant.jinja" import is_async, is_pg, async, await, Engine, Session, sessionmaker, Iterator with context %}
 """Sessions, and the per-request session dependencies for writes and reads."""
 
 from collections.abc import AsyncIterator, Callable{{ ", Iterator" if not is_async }}
@@ -47,27 +47,27 @@ async def get_read_session_factory(request: Request) -> {{ sessionmaker }}[{{ Se
 
 
 {{ async }}def get_db(
-{% if is_async or is_pg %}
+{% if is_pg %}
     request: Request,
 {% endif %}
     factory: Annotated[{{ sessionmaker }}[{{ Session }}], Depends(get_session_factory)],
 ) -> {{ Iterator }}[{{ Session }}]:
     """One session per request: commit if the request succeeds, else roll back; always close."""
 {% if is_pg %}
-    {{ async }}with {{ in_turn }}factory() as session:
+    {{ async }}with factory() as session:
         {{ async }}with session.begin():
             yield session
         replica: Replica | None = request.app.state.replica
         if replica is not None:
             {{ await }}replica.note_commit(request, session)  # so that the client reads its write
 {% else %}
-    {{ async }}with {{ in_turn }}factory.begin() as session:
+    {{ async }}with factory() as session, session.begin():
         yield session
 {% endif %}
 
 
 async def get_read_db(
-{% if is_async or is_pg %}
+{% if is_pg %}
     request: Request,
 {% endif %}
     factory: Annotated[{{ sessionmaker }}[{{ Session }}], Depends(get_read_session_factory)],
@@ -84,7 +84,7 @@ async def get_read_db(
             yield session
         return
 {% endif %}
-    {{ async }}with {{ in_turn }}factory() as session:
+    {{ async }}with factory() as session:
         yield session
 
 

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, in_turn, Session, sessionmaker, has_alembic with context %}
+{% from "variant.jinja" import is_async, Session, sessionmaker, has_alembic with context %}
 """Health checks for orchestrators: /health/live (the process serves) and /health/ready (it can serve requests now)."""
 
 import asyncio
@@ -84,7 +84,7 @@ async def ready(request: Request, factory: SessionFactory) -> Health:
     try:
         async with asyncio.timeout(timeout):
 {% if is_async %}
-            async with {{ in_turn }}factory() as session:
+            async with factory() as session:
                 connection = await session.connection()
                 await connection.run_sync(check_database)
 {% else %}

@@ -28,15 +28,14 @@ async def test_connections_go_to_requests_in_the_order_they_came(live_settings: 
     """
     settings = one_connection(live_settings)
     engine = create_db_engine(settings)
-    sessions = create_read_session_factory(engine)  # as get_read_db does
-    queue = ConnectionQueue(settings)
+    sessions = ConnectionQueue(settings).sessions(create_read_session_factory(engine))  # as the lifespan builds them
     arrived: list[str] = []
     served: list[str] = []
     first_may_finish = asyncio.Event()
 
     async def request(name: str) -> None:
         arrived.append(name)
-        async with queue.turn(), sessions() as session:
+        async with sessions() as session:
             await session.execute(text("SELECT 1"))
             served.append(name)
             if name == "first":
@@ -68,7 +67,7 @@ async def test_connections_go_to_requests_in_the_order_they_came(live_settings: 
 async def test_a_request_waiting_longer_than_the_pool_timeout_gets_a_503(live_settings: Settings) -> None:
     app = create_app(one_connection(live_settings, db_pool_timeout=0.3))
     async with running(app) as client:
-        async with app.state.connection_queue.turn():  # as a request in progress holds the only turn
+        async with app.state.session_factory():  # as a request in progress holds the only turn
             response = await client.get("/items/")
 
         assert response.status_code == 503
