@@ -111,4 +111,4 @@ def test_every_database_has_its_own_engine_and_fixtures() -> None:
     for database in OPTIONS["database"]:
         own = VARIANTS / "database" / database
         assert (own / "{{cookiecutter.project_slug}}" / "db.py").is_file()
-        assert (own / "tests" / "conftest.py").is_file()
+        assert (own / "tests" / "database.py").is_file()
