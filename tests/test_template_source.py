@@ -18,7 +18,16 @@ PROJECT = ROOT / "{{cookiecutter.project_slug}}"
 VARIANTS = PROJECT / post_gen_project.VARIANTS_DIR
 # Files that may name the choices directly: the declaration itself, the prompts, the hooks.
 VOCABULARY = ROOT / "templates" / "variant.jinja"
-DIRECT_CHOICE = re.compile(r"cookiecutter\.(database|session_mode)\b")
+# The options that choose what a render has (every yes/no and every choice but the two that are
+# also written out as text): templates use the names variant.jinja gives them (is_pg, is_async,
+# has_alembic, ...), never the answers; the license is compared there too (is_proprietary).
+CHOOSING = [
+    name
+    for name, value in OPTIONS.items()
+    if not name.startswith("_")
+    and (isinstance(value, bool) or (isinstance(value, list) and name not in {"license", "python_version"}))
+]
+DIRECT_CHOICE = re.compile(rf"cookiecutter\.({'|'.join(CHOOSING)})\b|cookiecutter\.license\s*[!=]=")
 # `async`/`await` are spelled {{ async }} and {{ await }}, nothing else.
 OTHER_ASYNC_SPELLING = re.compile(r"""["']a(sync|wait) ["']\s+if\b""")
 # A conditional longer than this no longer fits on a screen beside its other branch.
@@ -46,7 +55,7 @@ def rel(path: Path) -> str:
 def test_variant_choices_are_named_only_in_variant_jinja(path: Path) -> None:
     text = path.read_text()
 
-    assert DIRECT_CHOICE.findall(text) == [], "use is_pg, is_sqlite, is_async ... from variant.jinja"
+    assert DIRECT_CHOICE.findall(text) == [], "use is_pg, is_async, has_alembic, is_proprietary ... from variant.jinja"
     assert OTHER_ASYNC_SPELLING.findall(text) == [], "spell them {{ async }} and {{ await }}"
 
 
