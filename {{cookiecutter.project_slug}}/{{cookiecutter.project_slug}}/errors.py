@@ -1,3 +1,4 @@
+{% from "variant.jinja" import is_pg with context %}
 """Map failures to clear HTTP responses that leak no internals, and document them.
 
 Every 500 is logged once, at ERROR, with the request's method and path and the traceback.
@@ -76,7 +77,7 @@ class AsciiJSONResponse(JSONResponse):
 async def database_error(request: Request, error: Exception) -> Response:
     """409, 422 or 503 for what the client or a retry can fix (see db_errors.py); any other is a 500."""
     if isinstance(error, exc.IntegrityError):
-        # The first line names the constraint; the values are on the next ones (PostgreSQL's DETAIL).
+        # The first line names the constraint{{ "; the values are on the next ones (PostgreSQL's DETAIL)" if is_pg }}.
         logger.info("integrity error on %s %s: %s", request.method, request.url.path, summary(error.orig or error))
         return JSONResponse(
             {"detail": "The request conflicts with data already stored (a constraint was violated)."},

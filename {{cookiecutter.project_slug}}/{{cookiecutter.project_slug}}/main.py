@@ -111,8 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 configure_logging(get_settings())
 # Python collects its youngest objects after every 700 new ones, and with many requests in
-# flight each collection walks all of their live objects. After 10,000 instead, the server's
-# CPU per request fell by 5-14% under load (64 concurrent clients), for at most that many
-# objects left waiting.
+# flight each collection walks all of their live objects. After 10,000 instead, a request
+# costs less CPU under load, for at most that many objects left waiting.
 gc.set_threshold(10_000, 10, 10)
 app = create_app()
