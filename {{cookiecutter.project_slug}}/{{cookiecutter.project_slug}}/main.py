@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 {% endif %}
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
@@ -19,17 +18,17 @@ from .config import Settings, get_settings
 from .connection_queue import ConnectionQueue
 {% endif %}
 from .db import create_db_engine
-from .errors import install_error_handlers
 {% if not has_alembic %}
 from .models import Base
 {% endif %}
-from .observability import configure_logging, install_observability, observe_engine
+from .observability import configure_logging, observe_engine
 {% if is_pg %}
 from .replica import install_read_replica
 {% endif %}
 from .routes import {{ "auth, " if has_auth }}health, items, notes{{ ", users" if has_auth }}
 from .sessions import DependencyOverrides, create_read_session_factory, create_session_factory
 from .shutdown import drain_on_sigterm
+from .stack import install_stack
 
 
 @asynccontextmanager
@@ -92,17 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {% if is_pg %}
     install_read_replica(app)  # DATABASE_REPLICA_URL: reads on a streaming replica (see replica.py)
 {% endif %}
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            # Response headers a browser's script may read, beyond the few that every response shows.
-            expose_headers=["ETag", "Link", "Location", "X-Total-Count"],
-        )
-    install_error_handlers(app)
-    install_observability(app)
+    install_stack(app)  # the middleware and the exception handlers (see stack.py)
     app.include_router(health.router)
     app.include_router(items.router)
     app.include_router(notes.router){{ "\n    app.include_router(auth.router)\n    app.include_router(users.router)" if has_auth }}

@@ -239,7 +239,6 @@ def install_read_replica(app: FastAPI) -> None:
     app.state.replica = None
     if not settings.database_replica_url:
         return
-    app.add_middleware(SetReadAfterCookie)
     lifespan = app.router.lifespan_context
 
     @asynccontextmanager
