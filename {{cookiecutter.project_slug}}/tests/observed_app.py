@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import Body, Request
 from sqlalchemy import text
 
-from {{ slug }}.db import SessionDep
 from {{ slug }}.main import app
+from {{ slug }}.sessions import SessionDep
 
 SLEEP = "SELECT pg_sleep(:seconds)"
 {% else %}
@@ -18,8 +18,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Body, Request
 from sqlalchemy import Engine, event, text
 
-from {{ slug }}.db import SessionDep
 from {{ slug }}.main import app
+from {{ slug }}.sessions import SessionDep
 
 SLEEP = "SELECT sleep(:seconds)"
 

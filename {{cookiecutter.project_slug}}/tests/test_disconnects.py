@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from support import checked_out, serving, wait_until
 
-from {{ slug }}.db import ReadSessionDep, SessionDep
+from {{ slug }}.sessions import ReadSessionDep, SessionDep
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ from httpx import AsyncClient, Response
 from sqlalchemy import text
 from support import serving
 
-from {{ slug }}.db import SessionDep
 from {{ slug }}.models import Item
+from {{ slug }}.sessions import SessionDep
 
 INTERNALS = (
     "Traceback",

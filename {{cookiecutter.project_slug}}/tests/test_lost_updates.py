@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, slug, async, await, Session with context %}
+{% from "variant.jinja" import is_async, is_pg, slug, async, await, Session with context %}
 """Optimistic concurrency: item responses carry an ETag, and If-Match makes writes conditional.
 
 Without If-Match a write overwrites whatever is stored (last write wins); with it, a client
@@ -116,9 +116,13 @@ async def test_two_concurrent_updates_with_the_same_etag_one_wins(
 ) -> None:
     """Two requests, two sessions, the same If-Match: one stores its title, the other gets 412.
 
-    The first to write holds its transaction open until the second has read the item too
-    (PostgreSQL), so both pass the If-Match check and only the version check in the second's
-    UPDATE stops it. SQLite lets one writer in at a time, so the second reads after the commit.
+{% if is_pg %}
+    The first to write holds its transaction open until the second has read the item too,
+    so both pass the If-Match check and only the version check in the second's UPDATE stops it.
+{% else %}
+    The first to write waits (up to a second) for the second to read the item too, but SQLite
+    lets one writer in at a time: the second reads it only after the first has committed.
+{% endif %}
     """
     url, tag = await create(live_client)
     replace_item = crud.replace_item

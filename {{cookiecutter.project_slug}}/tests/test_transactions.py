@@ -14,8 +14,9 @@ from {{ slug }} import crud
 from {{ slug }}.auth import CurrentUser
 {% endif %}
 from {{ slug }}.config import Settings
-from {{ slug }}.db import SessionDep, create_db_engine
+from {{ slug }}.db import create_db_engine
 from {{ slug }}.schemas import ItemIn
+from {{ slug }}.sessions import SessionDep
 
 
 async def test_a_request_that_fails_after_writing_leaves_nothing_behind(

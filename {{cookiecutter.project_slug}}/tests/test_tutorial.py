@@ -2,7 +2,7 @@
 """The FastAPI tutorial's way of testing: override ``get_db`` with sessions on a test engine.
 
 That one override reaches every route, the read-only ones included (their ``get_read_db``
-follows an override of ``get_db``: see ``DependencyOverrides`` in db.py).
+follows an override of ``get_db``: see ``DependencyOverrides`` in sessions.py).
 """
 
 {% if is_async %}
@@ -27,9 +27,9 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 
-from {{ slug }}.db import get_db
 from {{ slug }}.main import app
 from {{ slug }}.models import Item{{ ", User" if has_auth }}
+from {{ slug }}.sessions import get_db
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, async, await, Session, has_auth with context %}
+{% from "variant.jinja" import is_async, is_sqlite, async, await, Session, has_auth with context %}
 """Data access for items and their notes. Functions flush but never commit: the request's session does."""
 
 from collections.abc import Sequence
@@ -20,8 +20,13 @@ from .schemas import ItemIn, ItemQuery, NoteIn, NoteQuery, PageQuery
 {{ async }}def begin_write(session: {{ Session }}) -> None:
     """Begin the session's transaction as one that will write what it reads.
 
+{% if is_sqlite %}
     Call it first: SQLite then takes its write lock at once (see db.py), so that
-    concurrent writers queue; other databases lock the rows they update.
+    concurrent writers queue.
+{% else %}
+    Call it first. PostgreSQL needs nothing more: it locks the rows that the
+    transaction updates as it updates them.
+{% endif %}
     """
 {% if has_auth %}
     if session.info.setdefault("writing", False):
@@ -97,7 +102,9 @@ from .schemas import ItemIn, ItemQuery, NoteIn, NoteQuery, PageQuery
 {{ async }}def list_notes(session: {{ Session }}, item_id: int, query: NoteQuery) -> Page:
     conditions = [Note.item_id == item_id]
     if query.created_after is not None:
+{% if is_sqlite %}
         # In UTC: SQLite stores created_at as UTC text without a zone, and compares that text.
+{% endif %}
         conditions.append(Note.created_at > query.created_after.astimezone(UTC))
     return {{ await }}fetch_page(session, Note, conditions, query)
 

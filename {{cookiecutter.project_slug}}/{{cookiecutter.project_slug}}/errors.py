@@ -1,3 +1,4 @@
+{% from "variant.jinja" import is_pg with context %}
 """Map failures to clear HTTP responses that leak no internals, and document them.
 
 Every 500 is logged once, at ERROR, with the request's method and path and the traceback.
@@ -6,6 +7,7 @@ Every 500 is logged once, at ERROR, with the request's method and path and the t
 import json
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +17,6 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import exc
-from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
@@ -33,6 +34,8 @@ RETRY_AFTER = "5"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 Responses = dict[int | str, dict[str, Any]]
+# Told of each database error answered with a 503 (the app's ``state.unavailable_observers``).
+UnavailableObserver = Callable[[Exception], None]
 
 # Error responses for the OpenAPI schema, so clients (and schemathesis) know them.
 DATABASE_ERRORS: Responses = {
@@ -76,7 +79,7 @@ class AsciiJSONResponse(JSONResponse):
 async def database_error(request: Request, error: Exception) -> Response:
     """409, 422 or 503 for what the client or a retry can fix (see db_errors.py); any other is a 500."""
     if isinstance(error, exc.IntegrityError):
-        # The first line names the constraint; the values are on the next ones (PostgreSQL's DETAIL).
+        # The first line names the constraint{{ "; the values are on the next ones (PostgreSQL's DETAIL)" if is_pg }}.
         logger.info("integrity error on %s %s: %s", request.method, request.url.path, summary(error.orig or error))
         return JSONResponse(
             {"detail": "The request conflicts with data already stored (a constraint was violated)."},
@@ -89,6 +92,9 @@ async def database_error(request: Request, error: Exception) -> Response:
         return JSONResponse({"detail": "The database rejected a value in the request."}, status_code=422)
     if is_unavailable(error):
         logger.warning("database unavailable on %s %s", request.method, request.url.path, exc_info=error)
+        observers: list[UnavailableObserver] = request.app.state.unavailable_observers
+        for observe in observers:
+            observe(error)
         return JSONResponse(
             {"detail": "The database is unavailable; try again shortly."},
             status_code=503,
@@ -215,14 +221,3 @@ class LimitBodySize:
             await body_too_large(self.max_body_size)(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(StaleDataError, stale_data_error)
-    app.add_exception_handler(exc.SQLAlchemyError, database_error)
-    app.add_exception_handler(ConnectionError, database_error)
-    app.add_exception_handler(TimeoutError, database_error)
-    app.add_middleware(LimitBodySize, max_body_size=app.state.settings.max_body_size)
-    app.add_middleware(CatchUnhandledErrors)

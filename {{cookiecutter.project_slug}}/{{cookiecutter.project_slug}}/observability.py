@@ -13,9 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
-from uuid import uuid4
 
-from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from pythonjsonlogger.core import RESERVED_ATTRS
 from sqlalchemy import Engine, event
@@ -23,10 +21,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Settings
 {% if has_metrics %}
-from .metrics import install_metrics, observe_pool
+from .metrics import observe_pool
 {% endif %}
 {% if has_tracing %}
-from .tracing import install_tracing, trace_engine
+from .tracing import trace_engine
 {% endif %}
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -146,24 +144,6 @@ def log_access(scope: Scope, status: int, seconds: float) -> None:
     duration_ms = round(seconds * 1000, 2)
     fields = {"method": scope["method"], "path": scope["path"], "status": status, "duration_ms": duration_ms}
     access_logger.info("%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields)
-
-
-def install_observability(app: FastAPI) -> None:
-    """Give ``app`` request ids, access lines{{ ", metrics" if has_metrics }}{{ ", traces" if has_tracing }} (call it after its error handlers)."""
-{% if has_tracing %}
-    install_tracing(app)
-{% endif %}
-{% if has_metrics %}
-    app.add_middleware(ObserveRequests, observers=[log_access, install_metrics(app)])
-{% else %}
-    app.add_middleware(ObserveRequests, observers=[log_access])
-{% endif %}
-    app.add_middleware(
-        CorrelationIdMiddleware,
-        header_name=REQUEST_ID_HEADER,
-        generator=lambda: str(uuid4()),
-        validator=lambda value: VALID_REQUEST_ID.fullmatch(value) is not None,
-    )
 
 
 def time_statements(engine: Engine, *observers: Callable[[float, str], None]) -> None:

@@ -1,3 +1,4 @@
+{% from "variant.jinja" import is_sqlite with context %}
 """Request and response bodies, and field types that match the database's column types.
 
 A value that passes these types fits its column, so the client gets a 422 naming the
@@ -68,8 +69,11 @@ Int32Param = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 StorableText = Annotated[str, Field(pattern="^[^\\x00]*$"), AfterValidator(storable)]
 
 # Numeric(12, 2): up to 10 digits before the point and 2 after, as a JSON string, so that no
-# client parses it into a float. (On SQLite, which has no decimal type, Numeric stores a
-# float, which holds every such value exactly: 15 significant digits would.)
+# client parses it into a float.
+{% if is_sqlite %}
+# SQLite has no decimal type: Numeric stores a float, which holds every such value exactly
+# (15 significant digits would).
+{% endif %}
 MONEY_PATTERN = r"^-?\d{1,10}(\.\d{1,2})?$"
 
 
@@ -127,7 +131,7 @@ def iso_timestamp(value: object) -> object:
 
 
 def in_utc(value: datetime) -> datetime:
-    """The same instant in UTC: SQLite stores a timestamp's digits without its zone."""
+    """The same instant in UTC{{ ": SQLite stores a timestamp's digits without its zone" if is_sqlite }}."""
     try:
         return value.astimezone(UTC)
     except OverflowError:
@@ -135,7 +139,7 @@ def in_utc(value: datetime) -> datetime:
 
 
 def as_utc(value: datetime) -> datetime:
-    """Timestamps are UTC; SQLite returns them without a zone (CURRENT_TIMESTAMP)."""
+    """Timestamps are UTC{{ "; SQLite returns them without a zone (CURRENT_TIMESTAMP)" if is_sqlite }}."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

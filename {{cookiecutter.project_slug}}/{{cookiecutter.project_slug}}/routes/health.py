@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, in_turn, Session, sessionmaker, has_alembic with context %}
+{% from "variant.jinja" import is_async, Session, sessionmaker, has_alembic with context %}
 """Health checks for orchestrators: /health/live (the process serves) and /health/ready (it can serve requests now)."""
 
 import asyncio
@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 from sqlalchemy.pool import QueuePool
 
-from ..db import get_read_session_factory, why_writes_fail
+from ..db import why_writes_fail
 from ..errors import DATABASE_ERRORS, RETRY_AFTER
 {% if has_alembic %}
 from ..schema_version import schema_problem
 {% endif %}
 from ..schemas import Health
+from ..sessions import get_read_session_factory
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ async def ready(request: Request, factory: SessionFactory) -> Health:
     try:
         async with asyncio.timeout(timeout):
 {% if is_async %}
-            async with {{ in_turn }}factory() as session:
+            async with factory() as session:
                 connection = await session.connection()
                 await connection.run_sync(check_database)
 {% else %}

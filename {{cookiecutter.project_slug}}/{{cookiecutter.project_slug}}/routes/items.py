@@ -16,7 +16,6 @@ from .. import crud
 {% if has_auth %}
 from ..auth import UNAUTHORIZED, CurrentUser, ReadingUser
 {% endif %}
-from ..db import ReadSessionDep, SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, WRITE_ERRORS, Responses
 from ..listing import PAGE_HEADERS, page_headers
 from ..models import Item{{ ", User" if has_auth }}
@@ -35,6 +34,7 @@ from ..resources import (
     not_modified,
 )
 from ..schemas import Int32Param, ItemExpand, ItemIn, ItemOut, ItemPatch, ItemQuery, ItemWithNotesOut, Problem
+from ..sessions import ReadSessionDep, SessionDep
 
 router = APIRouter(prefix="/items", tags=["items"], responses=DATABASE_ERRORS{{ " | UNAUTHORIZED" if has_auth }})
 

@@ -11,12 +11,12 @@ from .. import crud
 {% if has_auth %}
 from ..auth import UNAUTHORIZED, CurrentUser, ReadingUser
 {% endif %}
-from ..db import ReadSessionDep, SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, Responses
 from ..listing import PAGE_HEADERS, page_headers
 from ..models import Note
 from ..resources import CREATED
 from ..schemas import Int32Param, NoteIn, NoteOut, NoteQuery, Problem
+from ..sessions import ReadSessionDep, SessionDep
 from .items import NOT_FOUND, ItemId, get_item_or_404
 
 {% if has_auth %}

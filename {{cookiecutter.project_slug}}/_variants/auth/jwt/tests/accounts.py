@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from {{ slug }}.auth import PASSWORDS, access_token
 from {{ slug }}.config import Settings
-from {{ slug }}.db import create_db_engine, create_session_factory
+from {{ slug }}.db import create_db_engine
 from {{ slug }}.models import User
+from {{ slug }}.sessions import create_session_factory
 
 PASSWORD = "correct horse battery staple"
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import event
 
-from {{ slug }}.db import get_session_factory
+from {{ slug }}.sessions import get_session_factory
 
 
 @contextmanager

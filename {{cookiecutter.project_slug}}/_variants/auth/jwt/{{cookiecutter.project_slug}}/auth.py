@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 
 from .config import Settings
 from .crud import begin_write
-from .db import ReadSessionDep, SessionDep
 from .errors import Responses
 from .models import User
 from .schemas import Problem
+from .sessions import ReadSessionDep, SessionDep
 
 ALGORITHM = "HS256"
 # Argon2id with pwdlib's current parameters; a hash made with older ones is replaced at login.

@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from .auth import hash_password, new_refresh_token, refresh_token_hash
 from .config import Settings, get_settings
-from .db import create_db_engine, create_session_factory
+from .db import create_db_engine
 from .models import LoginFailure, RefreshToken, User
 from .schemas import as_utc
+from .sessions import create_session_factory
 
 # Stored lower-case: one account per address, however it is typed.
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@ \t\n\r\x00]+@[^@ \t\n\r\x00]+$"), AfterValidator(str.lower)]

@@ -23,14 +23,13 @@ from sqlalchemy.pool import NullPool
 from support import checked_out, running, wait_until
 
 from {{ slug }}.config import Settings
-from {{ slug }}.db import (
-    APPLICATION_NAME,
+from {{ slug }}.db import APPLICATION_NAME, create_db_engine
+from {{ slug }}.main import create_app
+from {{ slug }}.sessions import (
     SessionDep,
-    create_db_engine,
     create_read_session_factory,
     get_read_session_factory,
 )
-from {{ slug }}.main import create_app
 
 
 def database_name(settings: Settings) -> str:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
 
-from {{ slug }}.db import SessionDep
+from {{ slug }}.sessions import SessionDep
 
 
 async def test_a_value_the_column_cannot_hold_is_422(

@@ -27,12 +27,7 @@ from support import delete_committed_rows, migrate, running, wait_until
 
 from {{ slug }} import replica
 from {{ slug }}.config import Settings
-from {{ slug }}.db import (
-    APPLICATION_NAME,
-    ReadSessionDep,
-    SessionDep,
-    create_db_engine,
-)
+from {{ slug }}.db import APPLICATION_NAME, create_db_engine
 from {{ slug }}.main import create_app
 from {{ slug }}.replica import (
     READ_AFTER_COOKIE,
@@ -40,6 +35,7 @@ from {{ slug }}.replica import (
     format_lsn,
     parse_lsn,
 )
+from {{ slug }}.sessions import ReadSessionDep, SessionDep
 
 PROGRAMS = server_programs()
 REPLICA_LOGGER = "{{ slug }}.replica"

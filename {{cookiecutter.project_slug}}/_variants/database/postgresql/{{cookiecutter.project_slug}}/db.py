@@ -1,29 +1,21 @@
 {% from "variant.jinja" import is_async, slug, Engine, create_engine, sync_engine with context %}
-"""Database engine, sessions, and the per-request session dependencies for writes and reads."""
+"""The database engine, which owns the connection pool, and what /health asks of a connection."""
 
 {% if is_async %}
-from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import Any
 from uuid import uuid4
 
-from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, event, exc
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 {% else %}
 import selectors
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event, exc
-from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 from sqlalchemy.pool import NullPool
 
 from .config import Settings
-
-if TYPE_CHECKING:
-    from .replica import Replica  # which imports this module
 
 # Shown in pg_stat_activity, so the service's connections are easy to find.
 APPLICATION_NAME = "{{ slug }}"
@@ -117,11 +109,19 @@ def _readable(fd: int) -> bool:
 {% endif %}
 
 
+def engine_for_reads(engine: {{ Engine }}) -> {{ Engine }}:
+    """``engine`` for sessions that only read: on autocommit connections (READS)."""
+{% if is_async %}
+    # Not behind PgBouncer (see create_db_engine).
+    reads = {} if engine.get_execution_options().get("reads_in_transactions") else READS
+    return engine.execution_options(**reads)
+{% else %}
+    return engine.execution_options(**READS)
+{% endif %}
+
+
 def why_writes_fail(connection: Connection) -> str | None:
     """Why a write through ``connection`` would fail now, or None (what /health checks)."""
     if connection.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
         return "the server accepts no writes (a standby, or default_transaction_read_only is on)"
     return None
-
-
-{% include "sessions.py.jinja" %}

@@ -1,4 +1,4 @@
-{% from "variant.jinja" import is_async, has_metrics, async, await, in_turn, sync_engine, Engine, Session, sessionmaker with context %}
+{% from "variant.jinja" import is_async, has_metrics, async, await, sync_engine, Engine, Session, sessionmaker with context %}
 """Reads on a streaming replica (DATABASE_REPLICA_URL), and read-your-writes.
 
 Requests that only read (``ReadSessionDep``) get their session on the replica; the rest stay
@@ -44,11 +44,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Settings
 {% endif %}
-from .db import READS, create_db_engine, create_read_session_factory
+from .db import READS, create_db_engine
 {% if has_metrics %}
 from .metrics import count_replica_fallbacks
 {% endif %}
 from .observability import slow_statement_logger, time_statements
+from .sessions import create_read_session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +87,11 @@ class Replica:
     def __init__(self, settings: Settings, fallback_observers: list[Callable[[str], None]]) -> None:
         replica_settings = settings.model_copy(update={"database_url": settings.database_replica_url})
         self.engine = create_db_engine(replica_settings)
-        self.sessions = create_read_session_factory(self.engine)
 {% if is_async %}
-        self.connection_queue = ConnectionQueue(settings)  # its own pool, its own queue
+        # Its own pool, its own queue.
+        self.sessions = ConnectionQueue(settings).sessions(create_read_session_factory(self.engine))
+{% else %}
+        self.sessions = create_read_session_factory(self.engine)
 {% endif %}
         self.max_lag = settings.db_replica_max_lag
         self.interval = settings.db_replica_check_ms / 1000
@@ -181,7 +184,7 @@ class Replica:
         """A session for a request that only reads: on the replica when it may serve it, else on the primary."""
         reason = self.reason_for_primary(request)
         if reason is None:
-            {{ async }}with {{ "self.connection_queue.turn(), " if is_async }}self.sessions() as session:
+            {{ async }}with self.sessions() as session:
                 try:
                     # Connect now, not at the handler's first query: a replica that has just
                     # stopped then costs this read a detour, not an error.
@@ -194,7 +197,7 @@ class Replica:
                     return
         for observe in self.fallback_observers:
             observe(reason)
-        {{ async }}with {{ in_turn }}primary() as session:
+        {{ async }}with primary() as session:
             yield session
 
     {{ async }}def note_commit(self, request: Request, session: {{ Session }}) -> None:
@@ -236,7 +239,6 @@ def install_read_replica(app: FastAPI) -> None:
     app.state.replica = None
     if not settings.database_replica_url:
         return
-    app.add_middleware(SetReadAfterCookie)
     lifespan = app.router.lifespan_context
 
     @asynccontextmanager

@@ -17,8 +17,11 @@ from fastapi import FastAPI
 from support import migrate, running
 
 from {{ slug }}.config import Settings
-from {{ slug }}.db import create_db_engine{{ ", create_session_factory" if has_auth }}
+from {{ slug }}.db import create_db_engine
 from {{ slug }}.main import create_app
+{% if has_auth %}
+from {{ slug }}.sessions import create_session_factory
+{% endif %}
 
 
 class ReadOnlyFiles:

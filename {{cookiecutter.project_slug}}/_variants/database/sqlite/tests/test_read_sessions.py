@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
 
-from {{ slug }}.db import ReadSessionDep, SessionDep
+from {{ slug }}.sessions import ReadSessionDep, SessionDep
 
 
 async def test_reads_send_no_begin_and_writes_do(live_app: FastAPI, live_client: AsyncClient) -> None:

@@ -1,25 +1,20 @@
 {% from "variant.jinja" import is_async, Engine, create_engine, sync_engine with context %}
-"""Database engine, sessions, and the per-request session dependencies for writes and reads."""
+"""The database engine, which owns the connection pool, and what /health asks of a connection."""
 
 {% if is_async %}
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any, cast
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 {% else %}
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Annotated, Any, cast
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
 from sqlalchemy.pool import StaticPool
 
@@ -103,6 +98,11 @@ def discard_connections_that_cannot_write(engine: Engine) -> None:
             context.is_disconnect = True
 
 
+def engine_for_reads(engine: {{ Engine }}) -> {{ Engine }}:
+    """``engine`` for sessions that only read: without BEGIN (READS)."""
+    return engine.execution_options(**READS)
+
+
 def why_writes_fail(connection: Connection) -> str | None:
     """Why a write through ``connection`` would fail now, or None (what /health checks).
 
@@ -120,6 +120,3 @@ def why_writes_fail(connection: Connection) -> str | None:
         connection.exec_driver_sql("PRAGMA user_version = 0")  # waits for the write lock
         savepoint.rollback()
     return None
-
-
-{% include "sessions.py.jinja" %}

@@ -70,6 +70,20 @@ class Metrics:
         self.pool = PoolCollector()
         self.registry.register(self.pool)
 
+    def observe_request(self, scope: Scope, status: int, seconds: float) -> None:
+        """Count and time a request (an observer of observability.ObserveRequests)."""
+        # The route template (never the raw path): the router has put it in the scope.
+        route = getattr(scope.get("route"), "path", "unmatched")
+        method = scope["method"] if scope["method"] in STANDARD_METHODS else "other"
+        labels = (method, route, str(status))
+        self.requests.labels(*labels).inc()
+        self.request_duration.labels(*labels).observe(seconds)
+
+    def count_pool_timeout(self, error: Exception) -> None:
+        """Count the pool timeouts among the database errors answered with a 503 (errors.UnavailableObserver)."""
+        if isinstance(error, exc.TimeoutError):
+            self.pool_timeouts.inc()
+
     def scraped_registry(self) -> CollectorRegistry:
         if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
             return self.registry
@@ -86,33 +100,11 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def count_pool_timeouts(app: FastAPI, counter: Counter) -> None:
-    """Count the pool timeouts, then answer them as the app answers database errors (a 503)."""
-    handle = app.exception_handlers[exc.SQLAlchemyError]
-
-    async def pool_timeout(request: Request, error: Exception) -> Response:
-        counter.inc()
-        response = handle(request, error)
-        return response if isinstance(response, Response) else await response
-
-    app.add_exception_handler(exc.TimeoutError, pool_timeout)
-
-
-def install_metrics(app: FastAPI) -> Callable[[Scope, int, float], None]:
-    """Serve /metrics and count pool timeouts; the returned observer counts and times each request."""
+def install_metrics(app: FastAPI) -> Metrics:
+    """Serve /metrics; what the returned metrics observe is wired in stack.py."""
     app.state.metrics = metrics = Metrics()
     app.include_router(router)
-    count_pool_timeouts(app, metrics.pool_timeouts)
-
-    def observe_request(scope: Scope, status: int, seconds: float) -> None:
-        # The route template (never the raw path): the router has put it in the scope.
-        route = getattr(scope.get("route"), "path", "unmatched")
-        method = scope["method"] if scope["method"] in STANDARD_METHODS else "other"
-        labels = (method, route, str(status))
-        metrics.requests.labels(*labels).inc()
-        metrics.request_duration.labels(*labels).observe(seconds)
-
-    return observe_request
+    return metrics
 
 
 def observe_pool(app: FastAPI, engine: Engine) -> Callable[[float, str], None]:

@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from support import checked_out, wait_until
 
-from {{ slug }}.db import ReadSessionDep, SessionDep
+from {{ slug }}.sessions import ReadSessionDep, SessionDep
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])

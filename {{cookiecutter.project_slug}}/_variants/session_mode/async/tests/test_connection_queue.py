@@ -9,11 +9,9 @@ from support import running, wait_until
 
 from {{ slug }}.config import Settings
 from {{ slug }}.connection_queue import ConnectionQueue
-from {{ slug }}.db import (
-    create_db_engine,
-    create_read_session_factory,
-)
+from {{ slug }}.db import create_db_engine
 from {{ slug }}.main import create_app
+from {{ slug }}.sessions import create_read_session_factory
 
 
 def one_connection(settings: Settings, **changes: object) -> Settings:
@@ -30,15 +28,14 @@ async def test_connections_go_to_requests_in_the_order_they_came(live_settings: 
     """
     settings = one_connection(live_settings)
     engine = create_db_engine(settings)
-    sessions = create_read_session_factory(engine)  # as get_read_db does
-    queue = ConnectionQueue(settings)
+    sessions = ConnectionQueue(settings).sessions(create_read_session_factory(engine))  # as the lifespan builds them
     arrived: list[str] = []
     served: list[str] = []
     first_may_finish = asyncio.Event()
 
     async def request(name: str) -> None:
         arrived.append(name)
-        async with queue.turn(), sessions() as session:
+        async with sessions() as session:
             await session.execute(text("SELECT 1"))
             served.append(name)
             if name == "first":
@@ -70,7 +67,7 @@ async def test_connections_go_to_requests_in_the_order_they_came(live_settings: 
 async def test_a_request_waiting_longer_than_the_pool_timeout_gets_a_503(live_settings: Settings) -> None:
     app = create_app(one_connection(live_settings, db_pool_timeout=0.3))
     async with running(app) as client:
-        async with app.state.connection_queue.turn():  # as a request in progress holds the only turn
+        async with app.state.session_factory():  # as a request in progress holds the only turn
             response = await client.get("/items/")
 
         assert response.status_code == 503

@@ -49,8 +49,8 @@ def trace_app(app: FastAPI, provider: TracerProvider) -> None:
 
 
 def install_tracing(app: FastAPI) -> None:
+    """Trace ``app`` when the environment names an OTLP endpoint (its middleware: RequestIdOnSpan)."""
     app.state.tracer_provider = None
-    app.add_middleware(RequestIdOnSpan)  # inside the request id middleware, which sets the id
     if (provider := tracer_provider_from_env()) is not None:
         trace_app(app, provider)
 

@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict
 from .. import crud, users
 from ..auth import access_token, active_user, check_password
 from ..config import Settings
-from ..db import SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, WRITE_ERRORS, Responses
 from ..models import User
 from ..schemas import Problem, as_utc
+from ..sessions import SessionDep
 from .users import UserOut
 
 logger = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import users
 from ..auth import UNAUTHORIZED, CurrentUser, ReadingUser, check_password, hash_password
-from ..db import SessionDep
 from ..errors import BODY_ERRORS, DATABASE_ERRORS, Responses
 from ..models import User
 from ..schemas import Problem, TimestampOut
+from ..sessions import SessionDep
 
 router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE_ERRORS | UNAUTHORIZED)
 

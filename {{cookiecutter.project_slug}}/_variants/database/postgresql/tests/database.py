@@ -1,40 +1,25 @@
-{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, has_alembic, has_auth with context %}
-{% set unreachable_url = "postgresql://postgres@127.0.0.1:9/nowhere" %}
-"""Fixtures: a database for the test run, and one rolled-back transaction per test.
+{% from "variant.jinja" import is_async, slug, async, await, Engine, Iterator, has_alembic with context %}
+"""The run's database: created on the TEST_DATABASE_URL server, dropped when the run ends.
 
-``client`` serves the app with every request's session joined to the test's
-transaction (commits become savepoints), so tests never see each other's data.
-``live_app``/``live_client`` use the real lifespan, engine, pool and ``get_db``,
-for tests of connection handling (see support.py); what they commit is deleted
-after each test.
+conftest.py loads these fixtures (``pytest_plugins``) and builds the app's on them.
 """
 
 import os
 import uuid
-{% if is_async %}
-from collections.abc import AsyncIterator
-{% else %}
-from collections.abc import AsyncIterator, Iterator
-{% endif %}
+from collections.abc import {{ Iterator }}
 
 import pytest
-{% if has_auth %}
-from accounts import add_user, bearer
-{% endif %}
-from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
 from server_admin import run_admin
 {% if is_async %}
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 {% else %}
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
-from support import delete_committed_rows, migrate, recording_statements, running
 
-{% include "test_fixtures_imports.py.jinja" %}
+from {{ slug }}.config import Settings
+from {{ slug }}.db import create_db_engine
 
 # The server the tests create their database on; the user must be allowed to CREATE DATABASE.
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -76,16 +61,19 @@ def cannot_create_database(server: URL, error: Exception) -> str:
         {{ await }}run_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-{% include "test_fixtures.py.jinja" %}
+@pytest.fixture(scope="session")
+def unreachable_url() -> str:
+    """A database that cannot be reached: no server listens on port 9 (discard)."""
+    return "postgresql://postgres@127.0.0.1:9/nowhere"
 
 
 @pytest.fixture(scope="session")
 def live_database(settings: Settings, engine: {{ Engine }}) -> Settings:
     """The live app commits for real, on the run's database (which ``engine`` prepared)."""
     return settings
-
-
 {% if has_alembic %}
+
+
 @pytest.fixture
 {{ async }}def empty_database_url(admin: {{ Engine }}, database_url: str) -> {{ Iterator }}[str]:
     """A database with nothing in it, dropped after the test."""
@@ -93,7 +81,4 @@ def live_database(settings: Settings, engine: {{ Engine }}) -> Settings:
     {{ await }}run_admin(admin, f'CREATE DATABASE "{name}"')
     yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
     {{ await }}run_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 {% endif %}
-{% include "live_fixtures.py.jinja" %}

@@ -1,5 +1,45 @@
-{#- Every database's tests/conftest.py: the app on the test's transaction. -#}
-{% from "variant.jinja" import is_async, async, await, Engine, Connection, Session, sessionmaker, Iterator, sync_engine, has_auth with context %}
+{% from "variant.jinja" import is_async, slug, async, await, Engine, Connection, Session, sessionmaker, Iterator, sync_engine, has_auth with context %}
+"""Fixtures: a database for the test run, and one rolled-back transaction per test.
+
+``client`` serves the app with every request's session joined to the test's
+transaction (commits become savepoints), so tests never see each other's data.
+``live_app``/``live_client`` use the real lifespan, engine, pool and ``get_db``,
+for tests of connection handling (see support.py); what they commit is deleted
+after each test. The run's database itself comes from database.py.
+"""
+
+from collections.abc import AsyncIterator{{ ", Iterator" if not is_async }}
+
+import pytest
+{% if has_auth %}
+from accounts import add_user, bearer
+{% endif %}
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+{% if is_async %}
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+{% else %}
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+{% endif %}
+from support import delete_committed_rows, migrate, recording_statements, running
+
+from {{ slug }}.config import Settings
+from {{ slug }}.db import create_db_engine
+from {{ slug }}.main import create_app
+from {{ slug }}.sessions import (
+    create_read_session_factory,
+    create_session_factory,
+    get_read_session_factory,
+    get_session_factory,
+)
+
+# This database's own fixtures, on which those below build: the run's database (database_url),
+# the live app's (live_database), one that cannot be reached (unreachable_url), an empty one
+# for the migration tests (empty_database_url).
+pytest_plugins = ["database"]
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url)
@@ -33,9 +73,6 @@ def session_factory(connection: {{ Connection }}) -> {{ sessionmaker }}[{{ Sessi
 def app(settings: Settings, engine: {{ Engine }}, session_factory: {{ sessionmaker }}[{{ Session }}]) -> FastAPI:
     app = create_app(settings)
     app.state.engine = engine  # whose pool /health/ready looks at, as the lifespan (not run here) would set
-{% if is_async %}
-    app.state.connection_queue = ConnectionQueue(settings)  # which the lifespan, not run here, would create
-{% endif %}
     app.dependency_overrides[get_session_factory] = lambda: session_factory
     app.dependency_overrides[get_read_session_factory] = lambda: session_factory
     return app
@@ -75,9 +112,9 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture
-async def unreachable_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+async def unreachable_client(app: FastAPI, unreachable_url: str) -> AsyncIterator[AsyncClient]:
     """A client for the app with a database that cannot be reached."""
-    engine = create_db_engine(Settings(database_url="{{ unreachable_url }}"))
+    engine = create_db_engine(Settings(database_url=unreachable_url))
     app.dependency_overrides[get_session_factory] = lambda: create_session_factory(engine)
     app.dependency_overrides[get_read_session_factory] = lambda: create_read_session_factory(engine)
 {% if has_auth %}
@@ -88,3 +125,22 @@ async def unreachable_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 {% endif %}
         yield client
     {{ await }}engine.dispose()
+
+
+@pytest.fixture
+{{ async }}def live_settings(live_database: Settings) -> {{ Iterator }}[Settings]:
+    """Settings for the live database; what the test commits there is deleted when it ends."""
+    yield live_database
+    {{ await }}delete_committed_rows(live_database)
+
+
+@pytest.fixture
+def live_app(live_settings: Settings) -> FastAPI:
+    """The app with its real engine, pool and ``get_db``; run it with ``live_client`` or ``serving()``."""
+    return create_app(live_settings)
+
+
+@pytest.fixture
+async def live_client(live_app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with running(live_app) as client:
+        yield client

@@ -1,5 +1,25 @@
-{#- The end of every database's db.py: sessions and the per-request dependency. -#}
-{% from "variant.jinja" import is_async, is_pg, async, await, in_turn, Engine, Session, sessionmaker, Iterator with context %}
+{% from "variant.jinja" import is_async, is_pg, async, await, Engine, Session, sessionmaker, Iterator with context %}
+"""Sessions, and the per-request session dependencies for writes and reads."""
+
+from collections.abc import AsyncIterator, Callable{{ ", Iterator" if not is_async }}
+from typing import {{ "TYPE_CHECKING, " if is_pg }}Annotated, Any, cast
+
+from fastapi import Depends, Request
+{% if is_async %}
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+{% else %}
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+{% endif %}
+
+from .db import engine_for_reads
+{% if is_pg %}
+
+if TYPE_CHECKING:
+    from .replica import Replica  # which imports this module
+{% endif %}
+
+
 def create_session_factory(engine: {{ Engine }}) -> {{ sessionmaker }}[{{ Session }}]:
     # expire_on_commit=False keeps loaded objects readable after the commit, so
     # building the response never goes back to the database.
@@ -9,13 +29,7 @@ def create_session_factory(engine: {{ Engine }}) -> {{ sessionmaker }}[{{ Sessio
 def create_read_session_factory(engine: {{ Engine }}) -> {{ sessionmaker }}[{{ Session }}]:
     # Sessions for requests that only read: outside a transaction (see READS), so a read
     # costs its queries and no BEGIN or COMMIT round trips.
-{% if is_pg and is_async %}
-    # Not behind PgBouncer (see create_db_engine).
-    reads = {} if engine.get_execution_options().get("reads_in_transactions") else READS
-    return {{ sessionmaker }}(engine.execution_options(**reads), expire_on_commit=False)
-{% else %}
-    return {{ sessionmaker }}(engine.execution_options(**READS), expire_on_commit=False)
-{% endif %}
+    return {{ sessionmaker }}(engine_for_reads(engine), expire_on_commit=False)
 
 
 async def get_session_factory(request: Request) -> {{ sessionmaker }}[{{ Session }}]:
@@ -33,27 +47,27 @@ async def get_read_session_factory(request: Request) -> {{ sessionmaker }}[{{ Se
 
 
 {{ async }}def get_db(
-{% if is_async or is_pg %}
+{% if is_pg %}
     request: Request,
 {% endif %}
     factory: Annotated[{{ sessionmaker }}[{{ Session }}], Depends(get_session_factory)],
 ) -> {{ Iterator }}[{{ Session }}]:
     """One session per request: commit if the request succeeds, else roll back; always close."""
 {% if is_pg %}
-    {{ async }}with {{ in_turn }}factory() as session:
+    {{ async }}with factory() as session:
         {{ async }}with session.begin():
             yield session
         replica: Replica | None = request.app.state.replica
         if replica is not None:
             {{ await }}replica.note_commit(request, session)  # so that the client reads its write
 {% else %}
-    {{ async }}with {{ in_turn }}factory.begin() as session:
+    {{ async }}with factory() as session, session.begin():
         yield session
 {% endif %}
 
 
 async def get_read_db(
-{% if is_async or is_pg %}
+{% if is_pg %}
     request: Request,
 {% endif %}
     factory: Annotated[{{ sessionmaker }}[{{ Session }}], Depends(get_read_session_factory)],
@@ -70,7 +84,7 @@ async def get_read_db(
             yield session
         return
 {% endif %}
-    {{ async }}with {{ in_turn }}factory() as session:
+    {{ async }}with factory() as session:
         yield session
 
 
