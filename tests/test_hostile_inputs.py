@@ -21,7 +21,7 @@ DESCRIPTION = 'Says "hi" \\o/ & <b>bold</b>, it\'s 100% {braces}'
 AUTHOR = 'Zoë "Z" O\'Brien \\ Jr.'
 LONG_NAME = " ".join(["Extraordinarily"] * 13)[:200]
 # The longest slug the prompts accept, with every optional module on, so that each line the slug is in is rendered.
-LONGEST_SLUG = {"project_slug": "s" * 63, "tracing": "opentelemetry"}
+LONGEST_SLUG = {"project_slug": "s" * 63, "tracing": "opentelemetry", "auth": "jwt"}
 
 
 def fastapi_title(project: Path, slug: str) -> object:

@@ -1,5 +1,5 @@
 {% from "variant.jinja" import slug with context %}
-"""`python -m {{ slug }}.users create EMAIL` creates a user, the password read from stdin."""
+"""The users command (`python -m <package>.users create EMAIL`) creates a user, the password read from stdin."""
 
 import asyncio
 import io

@@ -1,7 +1,8 @@
 {% from "variant.jinja" import is_async, slug, async, await, Session with context %}
-"""Users, their refresh tokens and their failed logins; and the command that creates users.
+"""Users, their refresh tokens and their failed logins; and the command that creates users
+(it reads the password from stdin):
 
-    python -m {{ slug }}.users create EMAIL     # reads the password from stdin
+    python -m {{ slug }}.users create EMAIL
 
 The functions flush but never commit: the request's session does (as in crud.py).
 """
@@ -139,7 +140,10 @@ def read_password() -> str:
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m {{ slug }}.users", description="Manage users.")
+    parser = argparse.ArgumentParser(
+        prog="python -m {{ slug }}.users",
+        description="Manage users.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a user; the password is read from stdin")
     create.add_argument("email")
