@@ -54,7 +54,18 @@ def check_database(connection: Connection) -> None:
     if problem is not None:
         raise not_ready(f"The database schema is out of date: {problem}.")
 {% endif %}
-{% if not is_async %}
+{% if is_async %}
+
+
+async def check_in_session(factory: async_sessionmaker[AsyncSession]) -> None:
+    async with factory() as session:
+        connection = await session.connection()
+        await connection.run_sync(check_database)
+
+
+# Checks given up at HEALTH_TIMEOUT, kept until they have finished (the event loop keeps no task alive).
+given_up: set[asyncio.Task[None]] = set()
+{% else %}
 
 
 def check_in_session(factory: sessionmaker[Session]) -> None:
@@ -81,19 +92,29 @@ async def ready(request: Request, factory: SessionFactory) -> Health:
     if no_connection_free(request.app):
         raise not_ready("Every database connection is in use; try again shortly.")
     timeout = request.app.state.settings.health_timeout
+{% if is_async %}
+    # A cancelled driver call may not stop at once (its clean-up waits for the database): when
+    # time is up, the check is cancelled and left to finish on its own, returning its connection.
+    check = asyncio.create_task(check_in_session(factory))
     try:
         async with asyncio.timeout(timeout):
-{% if is_async %}
-            async with factory() as session:
-                connection = await session.connection()
-                await connection.run_sync(check_database)
+            await asyncio.shield(check)
+    except TimeoutError:
+        raise TimeoutError(f"the database did not answer within HEALTH_TIMEOUT ({timeout} s)") from None
+    finally:
+        if not check.done():
+            check.cancel()
+            given_up.add(check)
+            check.add_done_callback(given_up.discard)
 {% else %}
+    try:
+        async with asyncio.timeout(timeout):
             # A driver call cannot be interrupted: the check runs in a worker thread, which
             # is left to finish on its own (and return its connection) when time is up.
             await to_thread.run_sync(check_in_session, factory, abandon_on_cancel=True)
-{% endif %}
     except TimeoutError:
         raise TimeoutError(f"the database did not answer within HEALTH_TIMEOUT ({timeout} s)") from None
+{% endif %}
     return Health(status="ok")
 
 

@@ -137,6 +137,55 @@ async def test_health_is_503_within_its_timeout_when_the_server_does_not_answer(
     assert waited < 2, "it must answer after HEALTH_TIMEOUT, not after DB_CONNECT_TIMEOUT (5 s)"
 
 
+class FreezingProxy:
+    """A TCP proxy to the database that stops passing bytes on when frozen, as a frozen server does."""
+
+    def __init__(self, url: str) -> None:
+        self.target = make_url(url)
+        self.frozen = False
+        self.streams: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> str:
+        """Start listening; the URL that reaches the database through the proxy."""
+        self.server = await asyncio.start_server(self.connect, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return self.target.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+
+    async def connect(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
+        server, to_server = await asyncio.open_connection(self.target.host, self.target.port)
+        self.streams += [to_client, to_server]
+        await asyncio.gather(self.pipe(client, to_server), self.pipe(server, to_client))
+
+    async def pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while (data := await reader.read(65536)) and not self.frozen:
+            writer.write(data)
+            await writer.drain()
+
+    async def close(self) -> None:
+        """Drop every connection, as a server that is restarted at last does."""
+        for stream in self.streams:
+            stream.transport.abort()
+        self.server.close()
+        await self.server.wait_closed()
+
+
+async def test_health_is_503_within_its_timeout_when_the_server_freezes(live_settings: Settings) -> None:
+    """A connection from the pool meets a server that stops answering: /health still answers in time."""
+    proxy = FreezingProxy(live_settings.database_url)
+    url = await proxy.start()
+    app = create_app(live_settings.model_copy(update={"database_url": url, "health_timeout": 0.5}))
+    async with running(app) as client:
+        assert (await client.get("/health")).status_code == 200  # its connection is pooled now
+        proxy.frozen = True
+        started = time.monotonic()
+        response = await client.get("/health")
+        waited = time.monotonic() - started
+        await proxy.close()
+
+    assert response.status_code == 503
+    assert waited < 1.5, f"answered after {waited:.1f} s, HEALTH_TIMEOUT being 0.5 s"
+
+
 async def test_health_reports_a_server_that_accepts_no_writes(admin: {{ Engine }}, live_settings: Settings) -> None:
     """As a standby does, or a database set read-only."""
     name = database_name(live_settings)
