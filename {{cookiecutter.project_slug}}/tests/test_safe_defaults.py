@@ -1,6 +1,9 @@
 {% from "variant.jinja" import is_pg, slug with context %}
 """Defaults that are safe without any configuration."""
 
+from pathlib import Path
+
+import pytest
 from httpx import ASGITransport, AsyncClient
 
 from {{ slug }}.config import Settings
@@ -18,6 +21,16 @@ def test_defaults_are_quiet_and_closed() -> None:
     assert defaults["db_null_pool"] is False
 {% endif %}
     assert defaults["cors_origins"] == []
+
+
+def test_the_tests_ignore_a_developers_env_file(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app reads .env from its working directory; the tests set what they check (see conftest.py)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("DB_ECHO=true\n")
+
+    assert Settings(database_url=settings.database_url).db_echo is False
 
 
 def test_the_database_url_and_its_password_stay_out_of_logs(settings: Settings) -> None:
