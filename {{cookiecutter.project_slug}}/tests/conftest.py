@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator{{ ", Iterator" if not is_async }}
 
 import pytest
 {% if has_auth %}
-from accounts import add_user, bearer
+from accounts import bearer, client_of
 {% endif %}
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
@@ -82,9 +82,7 @@ def app(settings: Settings, engine: {{ Engine }}, session_factory: {{ sessionmak
 @pytest.fixture
 async def client(app: FastAPI, session_factory: {{ sessionmaker }}[{{ Session }}]) -> AsyncIterator[AsyncClient]:
     """A client that sends the access token of a user of its own, who owns what it creates."""
-    user = {{ await }}add_user(session_factory, "owner@example.com")
-    headers = bearer(app.state.settings, user.id)
-    async with AsyncClient(transport=ASGITransport(app), base_url="http://test", headers=headers) as client:
+    async with client_of(app, session_factory, "owner@example.com") as client:
         yield client
 
 

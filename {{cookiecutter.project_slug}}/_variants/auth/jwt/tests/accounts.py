@@ -5,8 +5,12 @@
 import asyncio
 {% endif %}
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 {% if is_async %}
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 {% else %}
@@ -38,6 +42,15 @@ def password_hash() -> str:
 def bearer(settings: Settings, user_id: int) -> dict[str, str]:
     """The Authorization header of a request by the user ``user_id``."""
     return {"Authorization": f"Bearer {access_token(settings, user_id)}"}
+
+
+@asynccontextmanager
+async def client_of(app: FastAPI, factory: {{ sessionmaker }}[{{ Session }}], email: str) -> AsyncIterator[AsyncClient]:
+    """A client of ``app`` that sends the access token of a new user with ``email``, committed by ``factory``."""
+    user = {{ await }}add_user(factory, email)
+    headers = bearer(app.state.settings, user.id)
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://test", headers=headers) as client:
+        yield client
 
 
 {{ async }}def committed_user_headers(settings: Settings, email: str | None = None) -> dict[str, str]:

@@ -1,14 +1,14 @@
-{% from "variant.jinja" import slug, async, await, Session, sessionmaker, is_async with context %}
+{% from "variant.jinja" import Session, sessionmaker, is_async with context %}
 """Each user sees and changes only their own items and notes: another user's are "not found"."""
 
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from accounts import add_user, bearer
+from accounts import client_of
 from factories import create_item, create_note
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 {% if is_async %}
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 {% else %}
@@ -19,9 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 @pytest.fixture
 async def other_client(app: FastAPI, session_factory: {{ sessionmaker }}[{{ Session }}]) -> AsyncIterator[AsyncClient]:
     """A client of another user than ``client``'s."""
-    user = {{ await }}add_user(session_factory, "other@example.com")
-    headers = bearer(app.state.settings, user.id)
-    async with AsyncClient(transport=ASGITransport(app), base_url="http://test", headers=headers) as other:
+    async with client_of(app, session_factory, "other@example.com") as other:
         yield other
 
 
