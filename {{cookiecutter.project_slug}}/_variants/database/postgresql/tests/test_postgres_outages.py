@@ -3,9 +3,10 @@
 
 import asyncio
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing, suppress
 
 import pytest
 from fastapi import FastAPI
@@ -138,49 +139,57 @@ async def test_health_is_503_within_its_timeout_when_the_server_does_not_answer(
 
 
 class FreezingProxy:
-    """A TCP proxy to the database that stops passing bytes on when frozen, as a frozen server does."""
+    """A TCP proxy to the database that stops passing bytes on when frozen, as a frozen server does.
+
+    It runs in threads of its own: a sync app's database calls block the event loop.
+    """
 
     def __init__(self, url: str) -> None:
         self.target = make_url(url)
-        self.frozen = False
-        self.streams: list[asyncio.StreamWriter] = []
+        self.frozen = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.sockets = [self.listener]
+        threading.Thread(target=self.accept, daemon=True).start()
 
-    async def start(self) -> str:
-        """Start listening; the URL that reaches the database through the proxy."""
-        self.server = await asyncio.start_server(self.connect, "127.0.0.1", 0)
-        port = self.server.sockets[0].getsockname()[1]
+    @property
+    def url(self) -> str:
+        """The URL that reaches the database through the proxy."""
+        port = self.listener.getsockname()[1]
         return self.target.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
 
-    async def connect(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
-        server, to_server = await asyncio.open_connection(self.target.host, self.target.port)
-        self.streams += [to_client, to_server]
-        await asyncio.gather(self.pipe(client, to_server), self.pipe(server, to_client))
+    def accept(self) -> None:
+        with suppress(OSError):  # until close()
+            while True:
+                client, _ = self.listener.accept()
+                server = socket.create_connection((str(self.target.host), int(self.target.port or 5432)))
+                self.sockets += [client, server]
+                for source, sink in ((client, server), (server, client)):
+                    threading.Thread(target=self.pipe, args=(source, sink), daemon=True).start()
 
-    async def pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while (data := await reader.read(65536)) and not self.frozen:
-            writer.write(data)
-            await writer.drain()
+    def pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        with suppress(OSError):  # until close()
+            while (data := source.recv(65536)) and not self.frozen.is_set():
+                sink.sendall(data)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         """Drop every connection, as a server that is restarted at last does."""
-        for stream in self.streams:
-            stream.transport.abort()
-        self.server.close()
-        await self.server.wait_closed()
+        for sock in self.sockets:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
 
 async def test_health_is_503_within_its_timeout_when_the_server_freezes(live_settings: Settings) -> None:
     """A connection from the pool meets a server that stops answering: /health still answers in time."""
-    proxy = FreezingProxy(live_settings.database_url)
-    url = await proxy.start()
-    app = create_app(live_settings.model_copy(update={"database_url": url, "health_timeout": 0.5}))
-    async with running(app) as client:
-        assert (await client.get("/health")).status_code == 200  # its connection is pooled now
-        proxy.frozen = True
-        started = time.monotonic()
-        response = await client.get("/health")
-        waited = time.monotonic() - started
-        await proxy.close()
+    with closing(FreezingProxy(live_settings.database_url)) as proxy:
+        app = create_app(live_settings.model_copy(update={"database_url": proxy.url, "health_timeout": 0.5}))
+        async with running(app) as client:
+            assert (await client.get("/health")).status_code == 200  # its connection is pooled now
+            proxy.frozen.set()
+            started = time.monotonic()
+            response = await client.get("/health")
+            waited = time.monotonic() - started
+            proxy.close()  # before the app closes its pool, so that the check given up returns its connection
 
     assert response.status_code == 503
     assert waited < 1.5, f"answered after {waited:.1f} s, HEALTH_TIMEOUT being 0.5 s"
