@@ -35,6 +35,7 @@ SLUG_MAX = 63
 # fails, naming what to add, when a new dependency is missing here.
 TAKEN_NAMES = frozenset(
     {
+        "accounts",
         "aiosqlite",
         "alembic",
         "annotated_doc",
@@ -50,9 +51,12 @@ TAKEN_NAMES = frozenset(
         "cfgv",
         "charset_normalizer",
         "click",
+        "conftest",
+        "database",
         "deploy",
         "distlib",
         "dotenv",
+        "factories",
         "fastapi",
         "fastapi_offline",
         "filelock",
@@ -83,6 +87,7 @@ TAKEN_NAMES = frozenset(
         "mypy_extensions",
         "mypyc",
         "nodeenv",
+        "observed_app",
         "opentelemetry",
         "packaging",
         "pathspec",
@@ -111,10 +116,13 @@ TAKEN_NAMES = frozenset(
         "ruamel",
         "ruff",
         "schemathesis",
+        "server_admin",
         "sniffio",
         "sortedcontainers",
         "sqlalchemy",
         "starlette",
+        "streaming_replica",
+        "support",
         "tests",
         "typing_extensions",
         "typing_inspection",
@@ -129,6 +137,8 @@ TAKEN_NAMES = frozenset(
         "yaml",
     }
 )
+# The tests' modules (tests/test_*.py), which pytest imports by their names.
+TEST_MODULE_PREFIX = "test_"
 # sys.stdlib_module_names leaves out CPython's own "test" package.
 STDLIB_NAMES = frozenset(sys.stdlib_module_names) | {"test"}
 TEXT_LIMITS = {"project_name": 200, "description": 500, "author_name": 200}
@@ -153,6 +163,8 @@ def slug_errors(slug: str) -> list[str]:
         return [f"project_slug {slug!r} would shadow the standard library module {slug!r}"]
     if slug in TAKEN_NAMES:
         return [f"project_slug {slug!r} would shadow {slug!r}, which the project installs or ships"]
+    if slug.startswith(TEST_MODULE_PREFIX):
+        return [f"project_slug {slug!r} would clash with the tests' modules: it must not start with 'test_'"]
     return []
 
 

@@ -46,6 +46,8 @@ def test_default_answers_are_valid() -> None:
         ("sqlalchemy", "installs or ships"),
         ("tests", "installs or ships"),
         ("migrations", "installs or ships"),
+        ("support", "installs or ships"),
+        ("test_items", "must not start with 'test_'"),
     ],
 )
 def test_invalid_slugs_are_rejected_with_a_reason(slug: str, reason: str) -> None:
@@ -165,16 +167,22 @@ def installed_import_names(lines: list[str]) -> set[str]:
 
 
 def test_taken_names_cover_what_every_render_installs_and_ships(render: Callable[..., Path]) -> None:
-    """A slug must not shadow any module a render imports: its dependencies' (recursively), or its own dirs."""
+    """A slug must not shadow any module a render imports: its dependencies' (recursively), its own dirs, its tests'."""
     taken: set[str] = set()
     for variant in ALL_VARIANTS:
         project = render(**variant)
         taken |= installed_import_names(requirement_lines(tomllib.loads((project / "pyproject.toml").read_text())))
         taken |= {path.name for path in project.iterdir() if path.is_dir() and path.name != DEFAULT_SLUG}
+        # The tests' own modules, which they import by name (pytest puts tests/ first on the path).
+        taken |= {path.stem for path in [project / "conftest.py", *(project / "tests").glob("*.py")]}
     # Names a slug could take: the others (private, dotted, capitalised, stdlib) are refused anyway.
-    choosable = {name for name in taken if pre_gen_project.SLUG_RE.fullmatch(name)} - pre_gen_project.STDLIB_NAMES
+    choosable = {
+        name
+        for name in taken
+        if pre_gen_project.SLUG_RE.fullmatch(name) and not name.startswith(pre_gen_project.TEST_MODULE_PREFIX)
+    } - pre_gen_project.STDLIB_NAMES
 
-    assert {"fastapi", "sqlalchemy", "asyncpg", "uvloop", "tests", "migrations"} <= choosable
+    assert {"fastapi", "sqlalchemy", "asyncpg", "uvloop", "tests", "migrations", "support"} <= choosable
     missing = sorted(choosable - pre_gen_project.TAKEN_NAMES)
     assert missing == [], f"add to TAKEN_NAMES in hooks/pre_gen_project.py: {missing}"
 
