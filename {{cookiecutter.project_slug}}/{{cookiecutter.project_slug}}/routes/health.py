@@ -61,10 +61,6 @@ async def check_in_session(factory: async_sessionmaker[AsyncSession]) -> None:
     async with factory() as session:
         connection = await session.connection()
         await connection.run_sync(check_database)
-
-
-# Checks given up at HEALTH_TIMEOUT, kept until they have finished (the event loop keeps no task alive).
-given_up: set[asyncio.Task[None]] = set()
 {% else %}
 
 
@@ -72,6 +68,10 @@ def check_in_session(factory: sessionmaker[Session]) -> None:
     with factory() as session:
         check_database(session.connection())
 {% endif %}
+
+
+# Checks given up at HEALTH_TIMEOUT, kept until they have finished (the event loop keeps no task alive).
+given_up: set[asyncio.Task[None]] = set()
 
 
 @router.get("/health/live")
@@ -92,10 +92,13 @@ async def ready(request: Request, factory: SessionFactory) -> Health:
     if no_connection_free(request.app):
         raise not_ready("Every database connection is in use; try again shortly.")
     timeout = request.app.state.settings.health_timeout
+    # A driver call may not stop at once when cancelled ({{ "its clean-up waits for the database" if is_async else "it runs in a worker thread" }}):
+    # when time is up, the check is cancelled and left to finish on its own, returning its connection.
 {% if is_async %}
-    # A cancelled driver call may not stop at once (its clean-up waits for the database): when
-    # time is up, the check is cancelled and left to finish on its own, returning its connection.
     check = asyncio.create_task(check_in_session(factory))
+{% else %}
+    check = asyncio.create_task(to_thread.run_sync(check_in_session, factory))
+{% endif %}
     try:
         async with asyncio.timeout(timeout):
             await asyncio.shield(check)
@@ -106,15 +109,6 @@ async def ready(request: Request, factory: SessionFactory) -> Health:
             check.cancel()
             given_up.add(check)
             check.add_done_callback(given_up.discard)
-{% else %}
-    try:
-        async with asyncio.timeout(timeout):
-            # A driver call cannot be interrupted: the check runs in a worker thread, which
-            # is left to finish on its own (and return its connection) when time is up.
-            await to_thread.run_sync(check_in_session, factory, abandon_on_cancel=True)
-    except TimeoutError:
-        raise TimeoutError(f"the database did not answer within HEALTH_TIMEOUT ({timeout} s)") from None
-{% endif %}
     return Health(status="ok")
 
 
