@@ -2,8 +2,8 @@
 
 In a copy of each session variant: an optional integer column and a bounded string
 column in the model and the schemas, a migration from `alembic revision --autogenerate`
-against a fresh database, and one test; then the render's whole gate (ruff check,
-ruff format --check, mypy --strict, and its own test suite with the schemathesis run).
+against a fresh database, and one test; then the render's gates (ruff check, ruff format
+--check, mypy --strict, and its own tests: the fast tier and the schemathesis run).
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ The code comes from the rendered README itself: each Python block of that sectio
 the file its step names (appended, or a new file), and the few one-line edits the steps state
 in words (imports, including the router) are made here, each checked to be named in the
 section. Then, as a user would: `alembic revision --autogenerate` against a database at the
-shipped head, `alembic upgrade head` and `alembic check`, and the render's whole gate: ruff
-check, ruff format --check, mypy --strict and its full test suite (schemathesis included, which
-now sends the new operations generated requests).
+shipped head, `alembic upgrade head` and `alembic check`, and the render's gates: ruff check,
+ruff format --check, mypy --strict and its tests: the fast tier and the schemathesis run, which
+now sends the new operations generated requests.
 
 One render, PostgreSQL with async sessions: its `Numeric` and `Date` columns are real (SQLite
 stores a float and text), `alembic check` compares them, and async code is where a missing

@@ -8,7 +8,8 @@ for tests of connection handling (see support.py); what they commit is deleted
 after each test. The run's database itself comes from database.py.
 """
 
-from collections.abc import AsyncIterator{{ ", Iterator" if not is_async }}
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 {% if has_auth %}
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 {% endif %}
+from starlette.datastructures import State
 from support import delete_committed_rows, migrate, recording_statements, running
 
 from {{ slug }}.config import Settings
@@ -69,13 +71,24 @@ def session_factory(connection: {{ Connection }}) -> {{ sessionmaker }}[{{ Sessi
     return {{ sessionmaker }}(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
 
 
+@pytest.fixture(scope="session")
+def base_app(settings: Settings) -> FastAPI:
+    """One app for every test's ``app``: FastAPI builds an app's routes on its first request, which
+    costs more than most tests, so the tests share one and ``app`` undoes what each changes."""
+    return create_app(settings)
+
+
 @pytest.fixture
-def app(settings: Settings, engine: {{ Engine }}, session_factory: {{ sessionmaker }}[{{ Session }}]) -> FastAPI:
-    app = create_app(settings)
+def app(base_app: FastAPI, engine: {{ Engine }}, session_factory: {{ sessionmaker }}[{{ Session }}]) -> Iterator[FastAPI]:
+    """The app, with every request's session joined to the test's transaction."""
+    app = base_app
+    state = dict(app.state._state)
     app.state.engine = engine  # whose pool /health/ready looks at, as the lifespan (not run here) would set
     app.dependency_overrides[get_session_factory] = lambda: session_factory
     app.dependency_overrides[get_read_session_factory] = lambda: session_factory
-    return app
+    yield app
+    app.dependency_overrides.clear()
+    app.state = State(state)
 
 
 {% if has_auth %}
@@ -142,3 +155,11 @@ def live_app(live_settings: Settings) -> FastAPI:
 async def live_client(live_app: FastAPI) -> AsyncIterator[AsyncClient]:
     async with running(live_app) as client:
         yield client
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave test_api_schema.py out of the fast tier (`-m "not slow"`) before it is imported: its tests
+    are all slow, and schemathesis builds them as the module is collected (about 2 s)."""
+    if collection_path.name == "test_api_schema.py" and config.option.markexpr == "not slow":
+        return True
+    return None
