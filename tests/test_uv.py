@@ -13,7 +13,6 @@ refuse once pyproject.toml's dependencies change without a new `make lock`.
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 import subprocess
 import time
@@ -22,8 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from helpers import ALL_VARIANTS, DEFAULT_SLUG, UV, answers_for, python_tool, uv_env, variant_params
+from helpers import (
+    ALL_VARIANTS,
+    DEFAULT_SLUG,
+    UV,
+    answers_for,
+    docker_uv_steps,
+    python_tool,
+    uv_env,
+    variant_params,
+    workflow_uv_syncs,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -47,47 +55,24 @@ def refused(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     return result.stdout + result.stderr
 
 
-def with_uv(command: str) -> list[str]:
-    """A `uv ...` command line of the render, run with the shared environment's uv (a fresh PATH has none)."""
-    program, *args = shlex.split(command)
+def with_uv(command: list[str]) -> list[str]:
+    """A `uv ...` command of the render, run with the shared environment's uv (a fresh PATH has none)."""
+    program, *args = command
     assert program == "uv", command
     return [UV, *args]
 
 
 def workflow_installs(project: Path) -> list[list[str]]:
-    """The CI workflow's `uv sync` steps, every job's."""
-    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
-    steps = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
-    return [with_uv(run) for run in steps if run.startswith("uv sync")]
-
-
-# A `uv` command of the Dockerfile's build stage, and the files COPY puts in place before it.
-BuildStep = tuple[list[str], list[str]]
-
-
-def docker_build_stage(project: Path, venv: Path) -> tuple[list[BuildStep], dict[str, str]]:
-    """The Dockerfile's build stage, short of Docker: each `uv` RUN with the COPY sources before it, and its UV_* ENV.
-
-    ``venv`` stands in for UV_PROJECT_ENVIRONMENT (/opt/venv in the image).
-    """
-    text = (project / "Dockerfile").read_text().replace("\\\n", " ")
-    stage = text.split(" AS build\n", 1)[1].split("\nFROM ", 1)[0]
-    env = dict(re.findall(r"\b(UV_[A-Z_]+)=(\S+)", stage)) | {"UV_PROJECT_ENVIRONMENT": str(venv)}
-    runs: list[BuildStep] = []
-    copied: list[str] = []
-    for line in stage.splitlines():
-        if line.startswith("COPY "):
-            copied += line.split()[1:-1]
-        elif line.startswith("RUN uv "):
-            runs.append((copied, with_uv(line.removeprefix("RUN "))))
-            copied = []
-    return runs, env
+    """The CI workflow's `uv sync` steps, run with the shared environment's uv."""
+    return [with_uv(command) for command in workflow_uv_syncs(project)]
 
 
 def docker_build(project: Path, context: Path, venv: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run the build stage's uv commands in ``context``; the first that fails is returned, else the last."""
-    runs, uv_settings = docker_build_stage(project, venv)
+    runs, uv_settings = docker_uv_steps(project)
     assert runs, "the Dockerfile installs with uv"
+    # venv stands in for UV_PROJECT_ENVIRONMENT, /opt/venv in the image.
+    uv_settings["UV_PROJECT_ENVIRONMENT"] = str(venv)
     for sources, command in runs:
         for source in sources:
             if (project / source).is_dir():
@@ -97,7 +82,13 @@ def docker_build(project: Path, context: Path, venv: Path, env: dict[str, str]) 
                 (context / source).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(project / source, context / source)
         result = subprocess.run(
-            command, cwd=context, env=env | uv_settings, capture_output=True, text=True, timeout=900, check=False
+            with_uv(command),
+            cwd=context,
+            env=env | uv_settings,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
         if result.returncode != 0:
             break
