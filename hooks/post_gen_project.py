@@ -86,11 +86,19 @@ def next_steps(project: Path) -> str:
     return "Created the project. Next steps (the README says more):\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def rendered_by_cruft(answers: Mapping[str, object]) -> bool:
+    """Whether cruft, not cookiecutter, renders the project: cruft's context has ``_commit``, never ``_output_dir``."""
+    return "_commit" in answers and "_output_dir" not in answers
+
+
 def main() -> int:
     answers = json.loads(ANSWERS_JSON)
     place_variant_files(Path.cwd(), answers)
     prune(Path.cwd(), answers)
-    print(next_steps(Path.cwd()))
+    # cruft update and diff render into a temporary directory, so a `cd` there would lead nowhere; its
+    # create renders in place but looks the same from here, and was told where the project goes anyway.
+    if not rendered_by_cruft(answers):
+        print(next_steps(Path.cwd()))
     return 0
 
 

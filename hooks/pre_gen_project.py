@@ -127,6 +127,7 @@ TAKEN_NAMES = frozenset(
         "typing_extensions",
         "typing_inspection",
         "urllib3",
+        "uv",
         "uvicorn",
         "uvloop",
         "virtualenv",

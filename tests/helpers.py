@@ -7,6 +7,8 @@ also prints the template CI's job matrix.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from renders import ALL_VARIANTS, OPTIONS, REDUCED_VARIANTS, ROOT, SESSION_VARIANTS, Answers, answers_for
 
 from tools.serving import free_port, wait_until_healthy
@@ -178,3 +181,31 @@ def served_render(project: Path, env: dict[str, str]) -> Iterator[Served]:
         server.send_signal(signal.SIGINT)
         served.log = server.communicate(timeout=30)[0]
         served.returncode = server.returncode
+
+
+def workflow_uv_syncs(project: Path) -> list[list[str]]:
+    """The `uv sync` steps of a render's CI workflow, every job's, as command lines."""
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    steps = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    return [shlex.split(run) for run in steps if run.startswith("uv sync")]
+
+
+# A `uv` command of the Dockerfile's build stage, and the files COPY puts in place before it.
+BuildStep = tuple[list[str], list[str]]
+
+
+def docker_uv_steps(project: Path) -> tuple[list[BuildStep], dict[str, str]]:
+    """A render's Dockerfile build stage, short of Docker: each `uv` RUN with the COPY sources before it,
+    and the UV_* variables its ENV sets."""
+    text = (project / "Dockerfile").read_text().replace("\\\n", " ")
+    stage = text.split(" AS build\n", 1)[1].split("\nFROM ", 1)[0]
+    settings = dict(re.findall(r"\b(UV_[A-Z_]+)=(\S+)", stage))
+    steps: list[BuildStep] = []
+    copied: list[str] = []
+    for line in stage.splitlines():
+        if line.startswith("COPY "):
+            copied += line.split()[1:-1]
+        elif line.startswith("RUN uv "):
+            steps.append((copied, shlex.split(line.removeprefix("RUN "))))
+            copied = []
+    return steps, settings

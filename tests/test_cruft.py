@@ -57,6 +57,10 @@ def test_cruft_reports_and_applies_a_template_change(tmp_path: Path) -> None:
     assert outdated.returncode != 0
     assert "out of date" in outdated.stdout + outdated.stderr
     assert updated.returncode == 0, updated.stdout + updated.stderr
+    # cruft renders into a temporary directory: the hook must not send the user there.
+    for result in (updated, outdated, created):
+        assert "Next steps" not in result.stdout + result.stderr
+        assert "cd /" not in result.stdout + result.stderr
     assert "[*.md]" in (project / ".editorconfig").read_text()
     assert sorted(line[3:] for line in changed if line) == [".cruft.json", ".editorconfig"]
     assert sh(CRUFT, "check", cwd=project).returncode == 0

@@ -105,6 +105,15 @@ def test_manifest_names_only_real_options() -> None:
             assert values, "an empty tuple would prune the path from every render"
 
 
+def test_next_steps_are_left_out_when_cruft_renders_into_its_temporary_directory() -> None:
+    # What each tool adds to the answers (cookiecutter's main(); cruft's generate_cookiecutter_context()).
+    by_cookiecutter = {**VALID, "_template": ".", "_output_dir": "/home/me/src", "_repo_dir": "."}
+    by_cruft = {**VALID, "_template": "https://example.com/template.git", "_commit": "0" * 40}
+
+    assert not post_gen_project.rendered_by_cruft(by_cookiecutter)
+    assert post_gen_project.rendered_by_cruft(by_cruft)
+
+
 @pytest.mark.parametrize(
     "text",
     ["plain", 'Café "Ö\'Brien"', 'back\\slash "quoted"', "it's", '"""', "'''", "mixed ' and \" \\"],

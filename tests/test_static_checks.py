@@ -9,6 +9,7 @@ license, and a scan for secrets.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import tomllib
 from collections.abc import Callable
@@ -17,7 +18,18 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import ALL_VARIANTS, BIN, KUBERNETES_VERSION, actionlint, answers_for, python_tool, run, variant_params
+from helpers import (
+    ALL_VARIANTS,
+    BIN,
+    KUBERNETES_VERSION,
+    actionlint,
+    answers_for,
+    docker_uv_steps,
+    python_tool,
+    run,
+    variant_params,
+    workflow_uv_syncs,
+)
 
 # Each check runs on the renders that have its file; that the others lack it is the
 # MANIFEST test's job (tests/test_generation.py).
@@ -55,6 +67,49 @@ def test_dockerfile_passes_hadolint(render: Callable[..., Path], variant: dict[s
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert users[-1] not in {"root", "0"}, "the image runs as an unprivileged user"
+
+
+def dockerignored(path: str, patterns: list[str]) -> bool:
+    """Whether .dockerignore's ``patterns`` keep ``path`` out of the build context (the last match decides;
+    a pattern that matches a parent directory matches the files in it)."""
+    parents = ["/".join(path.split("/")[: i + 1]) for i in range(path.count("/") + 1)]
+    ignored = False
+    for pattern in patterns:
+        if any(fnmatch.fnmatchcase(parent, pattern.removeprefix("!").strip("/")) for parent in parents):
+            ignored = not pattern.startswith("!")
+    return ignored
+
+
+@with_docker
+def test_the_docker_build_installs_the_versions_of_uv_lock(
+    render: Callable[..., Path], variant: dict[str, Any]
+) -> None:
+    project = render(**variant)
+    steps, settings = docker_uv_steps(project)
+    lines = (project / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+    assert steps, "the build stage installs with uv"
+    assert "uv.lock" in steps[0][0], "the lock is in place before the first uv sync"
+    assert [source for sources, _ in steps for source in sources if dockerignored(source, patterns)] == []
+    assert [command for _, command in steps if "--locked" not in command] == []
+    assert settings["UV_PROJECT_ENVIRONMENT"] == "/opt/venv", "the venv the runtime stage copies"
+
+
+@with_github_ci
+def test_every_ci_job_that_runs_make_installs_the_versions_of_uv_lock(
+    render: Callable[..., Path], variant: dict[str, Any]
+) -> None:
+    project = render(**variant)
+    jobs = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
+
+    for name, job in jobs.items():
+        commands = [step.get("run", "") for step in job["steps"]]
+        if any(command.startswith("make ") for command in commands):
+            first_make = next(i for i, command in enumerate(commands) if command.startswith("make "))
+            assert any(command.startswith("uv sync") for command in commands[:first_make]), name
+    assert workflow_uv_syncs(project), "the workflow installs with uv"
+    assert [command for command in workflow_uv_syncs(project) if "--locked" not in command] == []
 
 
 @with_docker
