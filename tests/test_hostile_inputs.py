@@ -210,4 +210,5 @@ def test_a_good_answer_renders_and_prints_the_next_steps(tmp_path: Path, answers
     assert result.returncode == 0, result.stderr
     assert (project / "pyproject.toml").is_file()
     assert result.stdout.startswith("Created the project. Next steps")
-    assert steps == [f"cd {project}", "make install", "cp .env.example .env", *(["make migrate"] * migrate), "make run"]
+    migrations = ["make migrate"] * migrate
+    assert steps == [f"cd {project}", "make install", "make lock", "cp .env.example .env", *migrations, "make run"]

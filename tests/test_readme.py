@@ -84,7 +84,7 @@ def test_readme_quick_start_and_tests_work_in_a_fresh_environment(render: Callab
     quick_start = readme_commands(readme, "Quick start")
     tests = readme_commands(readme, "Tests")
 
-    assert quick_start == ["make install", "cp .env.example .env", "make migrate", "make run"]
+    assert quick_start == ["make install", "make lock", "cp .env.example .env", "make migrate", "make run"]
     for command in quick_start[:-1]:
         result = shell(command, project)
         assert result.returncode == 0, f"{command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
