@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from helpers import ALL_VARIANTS, BYTECODE_CACHE, DEFAULT_SERVER_URL
+from helpers import ALL_VARIANTS, DEFAULT_SERVER_URL, RUN_DIRECTORY
 from sqlalchemy.engine import make_url
 
 # Every database this run creates on the server starts with the run's own prefix, which the
@@ -67,15 +67,15 @@ def scratch_database(server_url: str) -> Iterator[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Give the run its database prefix and its bytecode cache (in the xdist controller: the workers
-    inherit them), and have xdist hand the tests out one at a time, in the order of the list (see
+    """Give the run its database prefix and a directory of its own (in the xdist controller: the
+    workers inherit them), and have xdist hand the tests out one at a time, in the order of the list (see
     LONG_TESTS), unless told otherwise: by default it gives each worker a quarter of its share at
     once, consecutive tests."""
     if not hasattr(config, "workerinput"):
         os.environ[DATABASE_PREFIX] = f"test_{os.urandom(4).hex()}_"
-        cache = Path(tempfile.mkdtemp(prefix="template-tests-bytecode-"))
-        os.environ[BYTECODE_CACHE] = str(cache)
-        config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
+        directory = Path(tempfile.mkdtemp(prefix="template-tests-"))
+        os.environ[RUN_DIRECTORY] = str(directory)
+        config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
     if config.pluginmanager.hasplugin("xdist") and config.getoption("maxschedchunk") is None:
         config.option.maxschedchunk = 1
 

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,19 +45,26 @@ def variant_params(variants: list[dict[str, Any]]) -> list[Any]:
     return [pytest.param(variant, id=variant_id(variant)) for variant in variants]
 
 
-# Where the renders' tools write their bytecode, and pytest the test modules its assertions
-# rewrote (those of its plugins' packages too): one directory for the run, outside the renders,
-# which stay as rendered. Without a cache, each run of a render's suite compiled them all again
-# (about 4 s); a machine-wide PYTHONDONTWRITEBYTECODE would do the same. The run's controller
-# names the directory in this variable (the suite's own processes keep their usual bytecode).
-BYTECODE_CACHE = "TEMPLATE_TESTS_BYTECODE_CACHE"
+# A directory of the run's own, which the run's controller names in this variable and removes at
+# the end (tests/conftest.py); the suite's own processes keep their usual bytecode and temporary files.
+RUN_DIRECTORY = "TEMPLATE_TESTS_RUN_DIRECTORY"
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    """The environment for a rendered project's tools, without this run's pytest state."""
+    """The environment for a rendered project's tools, without this run's pytest state.
+
+    Their bytecode, and the test modules pytest rewrote (its plugins' packages too), go to one cache
+    in the run's directory, outside the renders, which stay as rendered: without one, each run of a
+    render's suite compiled them all again (about 4 s), as a machine-wide PYTHONDONTWRITEBYTECODE
+    would have it. And each command gets a pytest temporary root of its own: two pytest runs sharing
+    one (/tmp/pytest-of-<user>) may both remove its oldest directories at once, and the warning of
+    the one that loses fails a render's suite (its warnings are errors).
+    """
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "COV_"))}
+    run_directory = Path(os.environ[RUN_DIRECTORY])
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = os.environ[BYTECODE_CACHE]
+    env["PYTHONPYCACHEPREFIX"] = str(run_directory / "bytecode")
+    env["PYTEST_DEBUG_TEMPROOT"] = tempfile.mkdtemp(prefix="pytest-", dir=run_directory)
     env.update(overrides)
     return env
 
