@@ -159,7 +159,7 @@ async def live_client(live_app: FastAPI) -> AsyncIterator[AsyncClient]:
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Leave test_api_schema.py out of the fast tier (`-m "not slow"`) before it is imported: its tests
-    are all slow, and schemathesis builds them as the module is collected (about 2 s)."""
+    are all slow, and schemathesis builds them as the module is collected (about 1.5 s)."""
     if collection_path.name == "test_api_schema.py" and config.option.markexpr == "not slow":
         return True
     return None
